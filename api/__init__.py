@@ -1,0 +1,1 @@
+"""The CNC Graph HTTP API (FastAPI). Depends on ``cnc_graph``; ``cnc_graph`` never imports it."""

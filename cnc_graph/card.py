@@ -1,0 +1,100 @@
+"""The registration card: one schema for the inventory spreadsheet, the registration API and RDF.
+
+Each field names its spreadsheet column (French key, English alias), the RDF property it becomes
+and the kind of value it takes. Whether a field is required, its labels and its messages live in
+the SHACL shapes (``shapes/qualification.ttl``, annotation ``cncsh:column``); a test keeps the two
+in step, and ``docs/registration-card.md`` is generated from both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cnc_graph.namespaces import CNC, DCT, FOAF
+
+COUNTRY_MOROCCO = "http://publications.europa.eu/resource/authority/country/MAR"
+ISCED_F = "http://data.europa.eu/snb/isced-f/"
+ESCO_OCCUPATION = "http://data.europa.eu/esco/occupation/"
+ESCO_SKILL = "http://data.europa.eu/esco/skill/"
+
+SUBSECTORS = {
+    "general-education": ("enseignement-general", "enseignement général"),
+    "vocational-training": ("formation-professionnelle", "formation professionnelle"),
+    "higher-education": ("enseignement-superieur", "enseignement supérieur"),
+    "continuing-training": ("formation-continue", "formation continue"),
+}
+ACQUISITION_MODES = (
+    "formal-programme",
+    "apprenticeship",
+    "work-based-training",
+    "validation-of-prior-learning",
+    "distance-learning",
+    "continuing-training",
+)
+QUALIFICATION_STATUSES = ("active", "archived")
+LANGUAGE_CODES = ("fr", "ar", "en", "es", "de", "zgh")
+CNC_LEVELS = range(1, 9)
+
+
+@dataclass(frozen=True)
+class CardField:
+    """One field of the registration card."""
+
+    column: str
+    english: str
+    property: str
+    kind: str
+    multi: bool = False
+    lang: str | None = None
+
+
+FIELDS: tuple[CardField, ...] = (
+    CardField("code", "code", CNC + "code", "code"),
+    CardField("intitule_fr", "title_fr", DCT + "title", "text", lang="fr"),
+    CardField("intitule_ar", "title_ar", DCT + "title", "text", lang="ar"),
+    CardField("intitule_en", "title_en", DCT + "title", "text", lang="en"),
+    CardField("sous_secteur", "subsector", CNC + "subSector", "subsector"),
+    CardField("niveau_cnc", "cnc_level", CNC + "level", "level"),
+    CardField("organisme_certificateur", "awarding_body", CNC + "awardingBody", "organisation"),
+    CardField("domaine_isced_f", "isced_f_field", CNC + "iscedField", "isced-f"),
+    CardField("description_fr", "description_fr", DCT + "description", "text", lang="fr"),
+    CardField("description_en", "description_en", DCT + "description", "text", lang="en"),
+    CardField("acquis_fr", "learning_outcomes_fr", CNC + "hasLearningOutcome", "outcomes", True, "fr"),
+    CardField("acquis_en", "learning_outcomes_en", CNC + "hasLearningOutcome", "outcomes", True, "en"),
+    CardField("conditions_acces", "entry_requirements", CNC + "entryRequirements", "text", lang="fr"),
+    CardField("duree", "duration", CNC + "duration", "duration"),
+    CardField("credits_ects", "ects_credits", CNC + "creditPoints", "decimal"),
+    CardField("volume_horaire", "volume_hours", CNC + "volumeHours", "integer"),
+    CardField("base_legale", "legal_basis", CNC + "legalBasis", "text"),
+    CardField("date_base_legale", "legal_basis_date", CNC + "legalBasisDate", "date"),
+    CardField("organisme_qa", "qa_body", CNC + "hasAccreditation", "accreditation-body"),
+    CardField("date_accreditation", "accreditation_date", CNC + "hasAccreditation", "accreditation-date"),
+    CardField("date_fin_validite", "valid_until", CNC + "validUntil", "date"),
+    CardField("modes_acquisition", "ways_to_acquire", CNC + "wayToAcquire", "acquisition-mode", True),
+    CardField("prestataires", "providers", CNC + "hasLearningOpportunity", "providers", True),
+    CardField("regions", "regions", CNC + "hasLearningOpportunity", "regions", True),
+    CardField("metiers_esco", "esco_occupations", CNC + "relatedOccupation", "esco-occupation", True),
+    CardField("competences_esco", "esco_skills", CNC + "relatedSkill", "esco-skill", True),
+    CardField("langues", "languages", CNC + "instructionLanguage", "language", True),
+    CardField("lien", "url", FOAF + "page", "iri"),
+    CardField("statut", "status", CNC + "status", "status"),
+    CardField("source", "source", DCT + "source", "iri", True),
+)
+
+BY_COLUMN: dict[str, CardField] = {f.column: f for f in FIELDS}
+COLUMN_ALIASES: dict[str, str] = {f.english: f.column for f in FIELDS} | {f.column: f.column for f in FIELDS}
+MULTI_SEPARATOR = "|"
+
+
+def canonical_column(name: str) -> str | None:
+    """Return the card column a (French or English) header names, or None if it is unknown."""
+    return COLUMN_ALIASES.get(name)
+
+
+def subsector_key(value: str) -> str | None:
+    """Return the sub-sector key for a key or its French spelling, or None."""
+    text = value.strip().lower()
+    for key, aliases in SUBSECTORS.items():
+        if text == key or text in aliases:
+            return key
+    return None

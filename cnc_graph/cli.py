@@ -1,0 +1,398 @@
+"""The ``cnc-graph`` command line: build, validate, query, import and serve the graph."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import pyoxigraph as ox
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn
+from rich.table import Table
+
+from cnc_graph.errors import CncError, InputError, InputErrors, ValidationFailed
+from cnc_graph.settings import Settings
+from cnc_graph.store import GraphStore, open_store
+from cnc_graph.validate import ValidationReport
+
+app = typer.Typer(
+    help="CNC Graph: the linked-data knowledge graph of Morocco's National Qualifications Framework.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+import_app = typer.Typer(help="Import files delivered by sub-sector authorities or by ESCO.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+StoreOption = Annotated[
+    str | None,
+    typer.Option("--store", help="Store selector: a path (oxigraph:PATH), 'memory', or a SPARQL URL. [env: CNC_STORE]"),
+]
+LangOption = Annotated[str, typer.Option("--lang", help="Language of messages: fr or en.")]
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+class QueryFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    tsv = "tsv"
+    xml = "xml"
+    turtle = "turtle"
+    ntriples = "ntriples"
+
+
+T = TypeVar("T")
+
+
+def settings_for(store: str | None) -> Settings:
+    """Return the settings from the environment, with ``--store`` applied."""
+    return Settings.from_env(store=store)
+
+
+def run(action: Callable[[], T], lang: str = "en") -> T:
+    """Run a command body, turning every CncError into a clear message and its exit code."""
+    try:
+        return action()
+    except InputErrors as exc:
+        for error in exc.errors:
+            err.print(f"[red]error[/red] {error.localised(lang)}", highlight=False, markup=True)
+        err.print(f"{len(exc.errors)} error(s); nothing was written.", highlight=False)
+        raise typer.Exit(2) from None
+    except InputError as exc:
+        err.print(f"[red]error[/red] {exc.localised(lang)}", highlight=False)
+        raise typer.Exit(2) from None
+    except ValidationFailed as exc:
+        print_report(exc.report, lang)  # type: ignore[arg-type]
+        err.print(f"[red]{exc}[/red]", highlight=False)
+        raise typer.Exit(1) from None
+    except CncError as exc:
+        err.print(f"[red]error[/red] {exc}", highlight=False)
+        raise typer.Exit(exc.exit_code) from None
+
+
+@contextmanager
+def opened(settings: Settings, read_only: bool = False) -> Iterator[GraphStore]:
+    """Open the configured store for the duration of a command."""
+    store = open_store(settings.store, settings.base_iri, read_only=read_only)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def print_report(report: ValidationReport, lang: str, stream: Console | None = None) -> None:
+    """Print each validation result: severity, focus node, path, value and message."""
+    console = stream or err
+    for r in report.results:
+        colour = "red" if r.severity == "Violation" else "yellow"
+        where = r.focus + (f"  {r.path}" if r.path else "")
+        value = f"  value={r.value!r}" if r.value is not None else ""
+        console.print(f"[{colour}]{r.severity}[/{colour}] {where}{value}\n    {r.message(lang)}", highlight=False)
+
+
+# --- build ------------------------------------------------------------------------------------
+
+
+@app.command()
+def build(
+    store: StoreOption = None,
+    allow_violations: Annotated[
+        bool, typer.Option("--allow-violations", help="Write the graph even if the shapes report violations.")
+    ] = False,
+    lang: LangOption = "en",
+) -> None:
+    """Load ontology, frameworks, vocabularies, inventory and mappings; validate; print a summary."""
+    from cnc_graph.build import build as build_graph
+
+    settings = settings_for(store)
+
+    def action() -> None:
+        with (
+            opened(settings) as graph_store,
+            Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True) as progress,
+        ):
+            task = progress.add_task("building", total=None)
+
+            def step(text: str, done: int, total: int) -> None:
+                progress.update(task, description=f"{text} ({done}/{total})" if total > 1 else text)
+
+            summary = build_graph(graph_store, settings, step, allow_violations)
+        print_summary(summary, lang)
+        if summary.report.violations:
+            raise typer.Exit(1)
+
+    run(action, lang)
+
+
+def print_summary(summary: object, lang: str) -> None:
+    """Print the build summary: graphs, classes, frameworks, qualifications, validation counts."""
+    from cnc_graph.build import BuildSummary
+
+    assert isinstance(summary, BuildSummary)
+    graphs = Table("named graph", "triples", title="Graphs")
+    for name, count in summary.graphs.items():
+        graphs.add_row(name, str(count))
+    out.print(graphs)
+    classes = Table("class", "resources", title="Resources per class")
+    for name, count in summary.classes.items():
+        classes.add_row(name, str(count))
+    out.print(classes)
+    frameworks = Table("framework", "name", "levels", "descriptor domains", title="Frameworks")
+    for row in summary.frameworks:
+        frameworks.add_row(row["key"] or "", row["name"] or "", row["levels"] or "0", row["domains"] or "0")
+    out.print(frameworks)
+    if summary.qualifications:
+        quals = Table("sub-sector", "CNC level", "qualifications", title="Qualifications")
+        for row in summary.qualifications:
+            quals.add_row(row["subsector"] or "", row["level"] or "—", row["n"] or "0")
+        out.print(quals)
+    report = summary.report
+    print_report(ValidationReport([r for r in report.results if r.severity == "Violation"]), lang)
+    out.print(
+        f"{len(report.violations)} violation(s), {len(report.warnings)} warning(s); built in {summary.seconds:.1f} s"
+    )
+
+
+# --- validate --------------------------------------------------------------------------------
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Turtle, N-Triples or JSON-LD files to validate.")],
+    with_graph: Annotated[
+        bool, typer.Option("--with-graph", help="Validate together with the built graph (references resolve).")
+    ] = False,
+    store: StoreOption = None,
+    lang: LangOption = "fr",
+    output: Annotated[OutputFormat, typer.Option("--format", help="text, or json for tools.")] = OutputFormat.text,
+) -> None:
+    """Validate RDF files with the shapes; exit 1 on any violation."""
+    from cnc_graph.imports import store_triples, validator_for
+    from cnc_graph.rdf_files import parse_rdf_file
+
+    settings = settings_for(store)
+
+    def action() -> ValidationReport:
+        triples: list[ox.Triple] = []
+        for path in files:
+            triples.extend(parse_rdf_file(path, settings.base_iri))
+        if with_graph:
+            with opened(settings, read_only=True) as graph_store:
+                triples.extend(store_triples(graph_store))
+        return validator_for(settings).validate_triples(triples)
+
+    report = run(action, lang)
+    if output is OutputFormat.json:
+        payload = {
+            "conforms": report.conforms,
+            "violations": len(report.violations),
+            "warnings": len(report.warnings),
+            "results": [r.to_dict() for r in report.results],
+        }
+        out.print_json(json.dumps(payload, ensure_ascii=False))
+    else:
+        print_report(report, lang, out)
+        out.print(f"{len(report.violations)} violation(s), {len(report.warnings)} warning(s)")
+    if report.violations:
+        raise typer.Exit(1)
+
+
+# --- query -----------------------------------------------------------------------------------
+
+RESULT_FORMATS = {
+    QueryFormat.json: ox.QueryResultsFormat.JSON,
+    QueryFormat.csv: ox.QueryResultsFormat.CSV,
+    QueryFormat.tsv: ox.QueryResultsFormat.TSV,
+    QueryFormat.xml: ox.QueryResultsFormat.XML,
+}
+
+
+@app.command()
+def query(
+    sparql: Annotated[str, typer.Argument(help="A SPARQL query, @FILE to read it from a file, or - for stdin.")],
+    output: Annotated[
+        QueryFormat,
+        typer.Option("--format", help="table, json (SPARQL 1.1 JSON), csv, tsv, xml; turtle/ntriples for CONSTRUCT"),
+    ] = QueryFormat.table,
+    store: StoreOption = None,
+) -> None:
+    """Run a read-only SPARQL query over the union of the public graphs."""
+    settings = settings_for(store)
+
+    def action() -> None:
+        text = _query_text(sparql)
+        with opened(settings, read_only=True) as graph_store:
+            result = graph_store.query(text)
+            _print_result(result, output)
+
+    run(action)
+
+
+def _query_text(sparql: str) -> str:
+    if sparql == "-":
+        return sys.stdin.read()
+    if sparql.startswith("@"):
+        path = Path(sparql[1:])
+        if not path.is_file():
+            raise InputError("query file not found", location=None) from None
+        return path.read_text(encoding="utf-8")
+    return sparql
+
+
+def _print_result(result: object, output: QueryFormat) -> None:
+    if isinstance(result, ox.QueryBoolean):
+        if output is QueryFormat.table:
+            out.print("true" if bool(result) else "false")
+        else:
+            sys.stdout.write(result.serialize(format=RESULT_FORMATS.get(output, ox.QueryResultsFormat.JSON)).decode())
+        return
+    if isinstance(result, ox.QuerySolutions):
+        if output in RESULT_FORMATS:
+            sys.stdout.write(result.serialize(format=RESULT_FORMATS[output]).decode())
+            return
+        variables = [v.value for v in result.variables]
+        table = Table(*variables)
+        count = 0
+        for row in result:
+            table.add_row(*[_term_text(row[v]) for v in variables])
+            count += 1
+        out.print(table)
+        out.print(f"{count} row(s)")
+        return
+    triples = list(result)  # type: ignore[call-overload]
+    fmt = ox.RdfFormat.TURTLE if output is QueryFormat.turtle else ox.RdfFormat.N_TRIPLES
+    if output is QueryFormat.table:
+        table = Table("subject", "predicate", "object")
+        for t in triples:
+            table.add_row(_term_text(t.subject), _term_text(t.predicate), _term_text(t.object))
+        out.print(table)
+        return
+    sys.stdout.write(ox.serialize(triples, format=fmt).decode())
+
+
+def _term_text(term: object) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.Literal):
+        return f"{term.value}@{term.language}" if term.language else term.value
+    return getattr(term, "value", str(term))
+
+
+# --- import ----------------------------------------------------------------------------------
+
+
+@import_app.command("inventory")
+def import_inventory(
+    file: Annotated[Path, typer.Argument(help="A sub-sector's inventory: CSV (UTF-8, , or ;) or XLSX.")],
+    subsector: Annotated[
+        str | None,
+        typer.Option(
+            "--subsector", help="general-education, vocational-training, higher-education or continuing-training."
+        ),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate only; write nothing.")] = False,
+    report_file: Annotated[Path | None, typer.Option("--report", help="Write the full report (JSON) here.")] = None,
+    store: StoreOption = None,
+    lang: LangOption = "fr",
+) -> None:
+    """Import one sub-sector's inventory into its named graph, atomically; any violation imports nothing."""
+    from cnc_graph.imports import ImportResult
+    from cnc_graph.imports import import_inventory as do_import
+
+    settings = settings_for(store)
+
+    def action() -> ImportResult:
+        with opened(settings) as graph_store:
+            try:
+                return do_import(graph_store, settings, file, subsector, dry_run)
+            except ValidationFailed as exc:
+                lines = exc.lines
+                _write_report(report_file, exc.report, lines, str(file))  # type: ignore[arg-type]
+                _print_located(exc.report, lines, str(file), lang)  # type: ignore[arg-type]
+                raise
+
+    result = run(action, lang)
+    _write_report(report_file, result.report, result.lines, str(file))
+    _print_located(result.report, result.lines, str(file), lang, warnings_only=True)
+    verb = "would import" if dry_run else "imported"
+    out.print(
+        f"{verb} {result.qualifications} qualification(s) ({result.triples} triples) into {result.graph}; "
+        f"{len(result.report.warnings)} warning(s)"
+    )
+
+
+def _print_located(
+    report: ValidationReport, lines: dict[str, int], source: str, lang: str, warnings_only: bool = False
+) -> None:
+    from cnc_graph.imports import locate
+
+    for r in report.results:
+        if warnings_only and r.severity == "Violation":
+            continue
+        where = locate(r, lines, source).localised(lang)
+        colour = "red" if r.severity == "Violation" else "yellow"
+        err.print(f"[{colour}]{r.severity}[/{colour}] {where}: {r.message(lang)}", highlight=False)
+
+
+def _write_report(path: Path | None, report: ValidationReport, lines: dict[str, int], source: str) -> None:
+    if path is None:
+        return
+    from cnc_graph.imports import locate
+
+    payload = [
+        r.to_dict() | {"line": locate(r, lines, source).line, "column": locate(r, lines, source).field}
+        for r in report.results
+    ]
+    path.write_text(
+        json.dumps({"conforms": report.conforms, "results": payload}, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+
+
+# --- serve -----------------------------------------------------------------------------------
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    store: StoreOption = None,
+) -> None:
+    """Serve the API and web pages, building the graph first when the store is empty."""
+    import uvicorn
+
+    from api.app import create_app
+    from cnc_graph.build import build as build_graph
+
+    settings = settings_for(store)
+
+    def action() -> None:
+        graph_store = open_store(settings.store, settings.base_iri)
+        if not graph_store.graphs(public_only=True):
+            err.print(f"the store {settings.store} is empty: building it first…")
+            summary = build_graph(graph_store, settings)
+            err.print(f"built: {sum(summary.graphs.values())} triples in {summary.seconds:.1f} s")
+        err.print(f"serving on http://{host}:{port}/ (store {settings.store})")
+        try:
+            uvicorn.run(create_app(settings, graph_store), host=host, port=port, log_level="info")
+        finally:
+            graph_store.close()
+
+    run(action)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,124 @@
+"""Importing a file into an existing store: convert, validate with the rest of the graph, replace atomically."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from cnc_graph import card
+from cnc_graph.errors import InputError, Location, ValidationFailed
+from cnc_graph.ingest.inventory import read_inventory_file
+from cnc_graph.namespaces import graph_iri
+from cnc_graph.queries import load_query
+from cnc_graph.rdf_files import parse_rdf_file
+from cnc_graph.settings import Settings
+from cnc_graph.store import GraphStore
+from cnc_graph.terms import graph_from_triples
+from cnc_graph.validate import ValidationReport, ValidationResult, Validator, load_shapes
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, in a dry run, would do)."""
+
+    graph: str
+    triples: int
+    qualifications: int
+    report: ValidationReport = field(default_factory=ValidationReport)
+    written: bool = False
+    lines: dict[str, int] = field(default_factory=dict)
+
+
+def store_triples(store: GraphStore, exclude_graph: str | None = None) -> list[ox.Triple]:
+    """Return every triple of the public graphs except ``exclude_graph`` (the validation context)."""
+    exclude = ox.NamedNode(exclude_graph or "urn:cnc:none")
+    result = store.query(load_query("public_triples_except"), bindings={"exclude": exclude})
+    return list(result)  # type: ignore[arg-type]
+
+
+def validator_for(settings: Settings) -> Validator:
+    """Return a validator with the project's shapes and ontology."""
+    ontology = [settings.root / "ontology" / "cnc.ttl", settings.root / "ontology" / "alignments.ttl"]
+    triples = [t for p in ontology if p.exists() for t in parse_rdf_file(p, settings.base_iri)]
+    return Validator(load_shapes(settings.root), graph_from_triples(triples))
+
+
+def import_inventory(
+    store: GraphStore,
+    settings: Settings,
+    path: Path,
+    subsector: str | None = None,
+    dry_run: bool = False,
+) -> ImportResult:
+    """Import one sub-sector's inventory file; with any violation nothing is written."""
+    rows = read_inventory_file(path, settings.base_iri)
+    key = _subsector_for(path, subsector, rows.subsectors)
+    graph = graph_iri(settings.base_iri, f"inventory/{key}")
+    triples = rows.triples
+    if subsector and not rows.subsectors:
+        triples = triples + _subsector_triples(settings.base_iri, rows.lines, key)
+    context = store_triples(store, exclude_graph=graph)
+    report = validator_for(settings).validate_triples(context + triples)
+    report = ValidationReport([r for r in report.results if r.focus in rows.lines or _owner(r.focus, rows.lines)])
+    result = ImportResult(graph, len(triples), len(rows.lines), report, lines=rows.lines)
+    if report.violations:
+        raise ValidationFailed(report, str(path), rows.lines)
+    if not dry_run:
+        store.replace_graph(graph, triples)
+        result.written = True
+    return result
+
+
+def _owner(focus: str, lines: dict[str, int]) -> str | None:
+    """Return the qualification IRI a node (outcome, opportunity…) belongs to, if it is in ``lines``."""
+    for iri in lines:
+        if focus.startswith(iri + "/"):
+            return iri
+    return None
+
+
+def _subsector_for(path: Path, requested: str | None, found: set[str]) -> str:
+    if requested:
+        key = card.subsector_key(requested)
+        if key is None:
+            raise InputError(
+                f"« {requested} » is not a sub-sector; use one of {', '.join(card.SUBSECTORS)}",
+                Location(field="--subsector"),
+            )
+        others = found - {key}
+        if others:
+            raise InputError(
+                f"rows belong to {', '.join(sorted(others))}, not {key}: split the file or fix sous_secteur",
+                Location(str(path), field="sous_secteur"),
+            )
+        return key
+    if len(found) == 1:
+        return next(iter(found))
+    if not found:
+        raise InputError(
+            "no sub-sector given: fill the sous_secteur column or pass --subsector",
+            Location(str(path), field="sous_secteur"),
+        )
+    raise InputError(
+        f"the file mixes sub-sectors ({', '.join(sorted(found))}): import one sub-sector per file",
+        Location(str(path), field="sous_secteur"),
+    )
+
+
+def _subsector_triples(base: str, lines: dict[str, int], key: str) -> list[ox.Triple]:
+    prop = ox.NamedNode(card.BY_COLUMN["sous_secteur"].property)
+    value = ox.NamedNode(f"{base}subsector/{key}")
+    return [ox.Triple(ox.NamedNode(iri), prop, value) for iri in lines]
+
+
+def locate(result: ValidationResult, lines: dict[str, int], source: str) -> Location:
+    """Return the file/row/column of a validation result on an imported qualification."""
+    owner = result.focus if result.focus in lines else _owner(result.focus, lines)
+    column = None
+    for f in card.FIELDS:
+        if f.property == result.path:
+            column = f.column
+            break
+    return Location(source, lines.get(owner or ""), field=column)

@@ -1,0 +1,36 @@
+"""Named SPARQL queries kept as ``.rq`` files beside the code, run with bound values only."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from cnc_graph.errors import CncError
+from cnc_graph.store import GraphStore, Term
+
+QUERY_DIR = Path(__file__).parent / "queries"
+
+
+@cache
+def load_query(name: str) -> str:
+    """Return the text of ``queries/{name}.rq``."""
+    path = QUERY_DIR / f"{name}.rq"
+    if not path.is_file():
+        raise CncError(f"internal error: no query file {path.name}")
+    return path.read_text(encoding="utf-8")
+
+
+def select(store: GraphStore, name: str, public_only: bool = True, **bindings: Term) -> list[dict[str, Term | None]]:
+    """Run the SELECT query ``name`` with ``bindings`` and return its rows as dicts."""
+    result = store.query(load_query(name), bindings=bindings or None, public_only=public_only)
+    if not isinstance(result, ox.QuerySolutions):
+        raise CncError(f"internal error: query {name} is not a SELECT query")
+    variables = [v.value for v in result.variables]
+    return [{v: row[v] for v in variables} for row in result]
+
+
+def value(term: Term | None) -> str | None:
+    """Return the lexical value of a term, or None."""
+    return None if term is None else term.value

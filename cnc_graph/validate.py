@@ -1,0 +1,147 @@
+"""SHACL validation with the project's shapes (pyshacl is the reference engine).
+
+Results carry the focus node, path, value, severity and the shape's message in French and English,
+so that both the CLI and the API can show a registrar what to fix in their language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+import pyshacl
+import rdflib
+from rdflib.collection import Collection
+from rdflib.namespace import SH
+
+from cnc_graph.rdf_files import parse_rdf_file
+from cnc_graph.terms import graph_from_triples
+
+SEVERITIES = {str(SH.Violation): "Violation", str(SH.Warning): "Warning", str(SH.Info): "Info"}
+LANGUAGES = ("fr", "en", "ar")
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """One SHACL result: what is wrong, on which node and field, and how serious it is."""
+
+    focus: str
+    path: str | None
+    value: str | None
+    severity: str
+    messages: dict[str, str]
+    shape: str | None = None
+    constraint: str | None = None
+
+    def message(self, lang: str = "fr") -> str:
+        """Return the message in ``lang``; another language, marked with its tag, when missing."""
+        if lang in self.messages:
+            return self.messages[lang]
+        for other in (*LANGUAGES, *self.messages):
+            if other in self.messages:
+                return f"[{other}] {self.messages[other]}"
+        return f"[{self.constraint or 'constraint'}] (no message)"
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the result as plain JSON-ready data."""
+        return asdict(self)
+
+
+@dataclass
+class ValidationReport:
+    """The results of one validation run."""
+
+    results: list[ValidationResult] = field(default_factory=list)
+
+    @property
+    def violations(self) -> list[ValidationResult]:
+        """Return the results that block (severity Violation)."""
+        return [r for r in self.results if r.severity == "Violation"]
+
+    @property
+    def warnings(self) -> list[ValidationResult]:
+        """Return the results that only advise (severity Warning or Info)."""
+        return [r for r in self.results if r.severity != "Violation"]
+
+    @property
+    def conforms(self) -> bool:
+        """Return whether there is no violation (warnings allowed)."""
+        return not self.violations
+
+
+def load_shapes(root: Path) -> rdflib.Graph:
+    """Return the union of every shapes file under ``root/shapes``."""
+    graph = rdflib.Graph()
+    for path in sorted((root / "shapes").glob("*.ttl")):
+        graph_from_triples(parse_rdf_file(path, "https://w3id.org/cnc-ma/shapes/"), graph)
+    return graph
+
+
+class Validator:
+    """Validates RDF against the project's shapes, with the ontology mixed in for subclassing."""
+
+    def __init__(self, shapes: rdflib.Graph, ontology: rdflib.Graph | None = None) -> None:
+        self.shapes = shapes
+        self.ontology = ontology
+
+    def validate_triples(self, triples: Iterable[ox.Triple]) -> ValidationReport:
+        """Return the report of validating ``triples`` as one data graph."""
+        return self.validate_graph(graph_from_triples(triples))
+
+    def validate_graph(self, data: rdflib.Graph) -> ValidationReport:
+        """Return the report of validating an rdflib graph."""
+        _conforms, report, _text = pyshacl.validate(
+            data,
+            shacl_graph=self.shapes,
+            ont_graph=self.ontology,
+            inference="none",
+            advanced=True,
+            allow_warnings=True,
+            inplace=self.ontology is None,
+        )
+        return ValidationReport(sorted(_results(report), key=_sort_key))
+
+
+def _sort_key(r: ValidationResult) -> tuple[int, str, str]:
+    return (0 if r.severity == "Violation" else 1, r.focus, r.path or "")
+
+
+def _results(report: rdflib.Graph) -> Iterable[ValidationResult]:
+    for node in report.subjects(rdflib.RDF.type, SH.ValidationResult):
+        messages: dict[str, str] = {}
+        for msg in report.objects(node, SH.resultMessage):
+            lang = getattr(msg, "language", None) or "und"
+            messages.setdefault(lang, str(msg))
+        yield ValidationResult(
+            focus=_text(report.value(node, SH.focusNode)) or "",
+            path=_path_text(report, report.value(node, SH.resultPath)),
+            value=_text(report.value(node, SH.value)),
+            severity=SEVERITIES.get(str(report.value(node, SH.resultSeverity)), "Violation"),
+            messages=messages,
+            shape=_text(report.value(node, SH.sourceShape)),
+            constraint=_text(report.value(node, SH.sourceConstraintComponent)),
+        )
+
+
+def _text(node: rdflib.term.Node | None) -> str | None:
+    if node is None:
+        return None
+    if isinstance(node, rdflib.BNode):
+        return f"_:{node}"
+    return str(node)
+
+
+def _path_text(report: rdflib.Graph, path: rdflib.term.Node | None) -> str | None:
+    if path is None:
+        return None
+    if isinstance(path, rdflib.URIRef):
+        return str(path)
+    inverse = report.value(path, SH.inversePath)
+    if inverse is not None:
+        return f"^{inverse}"
+    items = list(Collection(report, path)) if report.value(path, rdflib.RDF.first) else []
+    if items:
+        return "/".join(str(i) for i in items)
+    return _text(path)
