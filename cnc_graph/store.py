@@ -12,6 +12,7 @@ public named graphs as their default graph; private and staging graphs are never
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -118,7 +119,8 @@ class OxigraphStore:
         public_only: bool = True,
     ) -> QueryResult:
         """Run a SPARQL query; without a dataset clause it sees the union of public graphs."""
-        substitutions = {ox.Variable(k): v for k, v in (bindings or {}).items()}
+        if bindings:
+            sparql = bind_values(sparql, bindings)
         kwargs: dict[str, object] = {"prefixes": PREFIXES, "base_iri": self.base_iri}
         if public_only:
             graphs = self.public_graphs()
@@ -127,7 +129,7 @@ class OxigraphStore:
         else:
             kwargs["use_default_graph_as_union"] = True
         try:
-            return self._store.query(sparql, substitutions=substitutions or None, **kwargs)
+            return self._store.query(sparql, **kwargs)
         except SyntaxError as exc:
             raise InputError(f"SPARQL syntax error: {exc}") from exc
         except OSError as exc:
@@ -230,6 +232,29 @@ class OxigraphStore:
         with suppress(OSError):
             self._store.flush()
         del self._store
+
+
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+_VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def bind_values(sparql: str, bindings: Mapping[str, Term]) -> str:
+    """Return ``sparql`` with ``VALUES`` for ``bindings`` at the start of its outer WHERE block.
+
+    Terms are written in their N-Triples form, which pyoxigraph escapes strictly: a bound value
+    can never change the shape of the query.
+    """
+    match = _WHERE.search(sparql)
+    if match is None:
+        raise ValueError("a query with bindings needs an explicit WHERE { … } block")
+    clauses = []
+    for name, term in bindings.items():
+        if not _VARIABLE.fullmatch(name):
+            raise ValueError(f"invalid variable name {name!r}")
+        if not isinstance(term, ox.NamedNode | ox.Literal):
+            raise TypeError(f"binding ?{name} must be an IRI or a literal")
+        clauses.append(f"VALUES ?{name} {{ {term} }}")
+    return sparql[: match.end()] + " " + " ".join(clauses) + " " + sparql[match.end() :]
 
 
 def _open_oxigraph(path: Path | None, read_only: bool) -> ox.Store:
