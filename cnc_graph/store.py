@@ -99,6 +99,7 @@ class OxigraphStore:
     def __init__(self, path: Path | None, base_iri: str, read_only: bool = False) -> None:
         self.base_iri = base_iri
         self.path = path
+        self.read_only = read_only
         self._store = _open_oxigraph(path, read_only)
 
     # --- reading -------------------------------------------------------------------------
@@ -229,8 +230,9 @@ class OxigraphStore:
 
     def close(self) -> None:
         """Flush and release the store (and its lock)."""
-        with suppress(OSError):
-            self._store.flush()
+        if not self.read_only:
+            with suppress(OSError):
+                self._store.flush()
         del self._store
 
 
