@@ -335,6 +335,55 @@ def import_inventory(
     )
 
 
+@import_app.command("esco")
+def import_esco(
+    path: Annotated[Path, typer.Argument(help="The ESCO CSV download: its folder or one of its files.")],
+    version: Annotated[
+        str | None,
+        typer.Option("--version", help="ESCO version, e.g. v1.2.0 (default: from the folder name, else unknown)."),
+    ] = None,
+    store: StoreOption = None,
+    lang: LangOption = "fr",
+) -> None:
+    """Import the official ESCO CSV distribution into graph/esco, replacing it atomically."""
+    from cnc_graph.esco_import import EscoImportResult
+    from cnc_graph.esco_import import import_esco as do_import
+
+    settings = settings_for(store)
+
+    def action() -> EscoImportResult:
+        with (
+            opened(settings) as graph_store,
+            Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True) as progress,
+        ):
+            task = progress.add_task("reading", total=None)
+
+            def step(text: str, done: int, total: int) -> None:
+                progress.update(task, description=f"{text} ({done}/{total})" if total > 1 else text)
+
+            return do_import(graph_store, settings, path, version, step)
+
+    result = run(action, lang)
+    languages = sorted({language for counts in result.coverage.values() for language in counts})
+    concepts = Table("concept type", "concepts", *[f"named in {g}" for g in languages], title="ESCO concepts")
+    for kind, count in result.concepts.items():
+        named = result.coverage.get(kind, {})
+        concepts.add_row(kind, str(count), *[str(named.get(g, 0)) for g in languages])
+    out.print(concepts)
+    relations = Table("relation", "count", title="Relations")
+    for name, count in result.relations.items():
+        relations.add_row(name, str(count))
+    out.print(relations)
+    labels = Table("language", "prefLabel", "altLabel", "hiddenLabel", title="Labels")
+    for language, counts in result.labels.items():
+        labels.add_row(language, *[str(counts.get(p, 0)) for p in ("prefLabel", "altLabel", "hiddenLabel")])
+    out.print(labels)
+    for skipped, why in result.skipped.items():
+        err.print(f"skipped {skipped}: {why}", highlight=False)
+    modified = f", latest concept modification {result.modified}" if result.modified else ""
+    out.print(f"imported {result.triples} triples into {result.graph} (ESCO version {result.version}{modified})")
+
+
 def _print_located(
     report: ValidationReport, lines: dict[str, int], source: str, lang: str, warnings_only: bool = False
 ) -> None:

@@ -50,7 +50,9 @@ def discover_sources(root: Path) -> list[Source]:
         sources.append(Source(f"framework/{path.stem}", "rdf", (path,)))
     esco = _rdf_files(root / "data" / "esco")
     if esco:
-        sources.append(Source("esco", "rdf", tuple(esco)))
+        # The shipped slice has its own graph, so that a full `cnc-graph import esco` (graph esco)
+        # and a rebuild never overwrite each other.
+        sources.append(Source("esco-slice", "rdf", tuple(esco)))
     inventory = root / "data" / "inventory"
     organisations = inventory / "organisations.csv"
     if organisations.exists():

@@ -6,6 +6,7 @@ so that both the CLI and the API can show a registrar what to fix in their langu
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -109,10 +110,12 @@ def _sort_key(r: ValidationResult) -> tuple[int, str, str]:
 
 
 def _results(report: rdflib.Graph) -> Iterable[ValidationResult]:
-    for node in report.subjects(rdflib.RDF.type, SH.ValidationResult):
+    # Only the report's top-level results: nested sh:detail results explain them, they are not new ones.
+    for node in report.objects(None, SH.result):
         messages: dict[str, str] = {}
+        templates = list(report.objects(report.value(node, SH.sourceConstraint), SH.message))
         for msg in report.objects(node, SH.resultMessage):
-            lang = getattr(msg, "language", None) or "und"
+            lang = getattr(msg, "language", None) or _template_language(str(msg), templates) or "und"
             messages.setdefault(lang, str(msg))
         yield ValidationResult(
             focus=_text(report.value(node, SH.focusNode)) or "",
@@ -123,6 +126,18 @@ def _results(report: rdflib.Graph) -> Iterable[ValidationResult]:
             shape=_text(report.value(node, SH.sourceShape)),
             constraint=_text(report.value(node, SH.sourceConstraintComponent)),
         )
+
+
+def _template_language(message: str, templates: list[rdflib.term.Node]) -> str | None:
+    """Return the language of the sh:message template a filled-in message came from.
+
+    pyshacl drops the language tag when it substitutes ``{?var}`` in a SPARQL constraint's message.
+    """
+    for template in templates:
+        pieces = re.split(r"\{[?$]\w+\}", str(template))
+        if re.fullmatch(".+?".join(re.escape(p) for p in pieces), message, flags=re.S):
+            return getattr(template, "language", None)
+    return None
 
 
 def _text(node: rdflib.term.Node | None) -> str | None:

@@ -45,7 +45,11 @@ def read_sssom(path: Path) -> MappingSet:
     except UnicodeDecodeError as exc:
         raise InputError("the file is not UTF-8 encoded", Location(file=str(path))) from exc
     lines = text.split("\n")
-    header_lines = [line[1:] for line in lines if line.startswith("#")]
+    header_lines = []
+    for line in lines:  # the metadata block is the run of '#' lines at the top of the file
+        if not line.startswith("#"):
+            break
+        header_lines.append(line[1:])
     try:
         metadata = yaml.safe_load("\n".join(header_lines)) or {}
     except yaml.YAMLError as exc:
@@ -62,7 +66,7 @@ def read_sssom(path: Path) -> MappingSet:
     absent = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
     if absent:
         raise InputError(f"missing column(s) {', '.join(absent)}", Location(str(path), first + 1))
-    rows = [(first + 1 + reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}) for row in reader]
+    rows = [(first + reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}) for row in reader]
     rows = [(line, row) for line, row in rows if any(row.values())]
     return MappingSet(str(path), metadata, rows)
 

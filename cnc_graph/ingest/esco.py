@@ -1,0 +1,670 @@
+"""The official ESCO CSV distribution → RDF, with ESCO's own IRIs and terms.
+
+Reads a folder of the ESCO CSV download (or one of its files), in one or several languages; the
+language of a file is the suffix of its name (``skills_en.csv``, ``occupations_fr.csv``,
+``skills_en_subset.csv``). Files are streamed row by row and triples are yielded as they are made,
+so the full distribution (≈14k skills with long texts, ≈120k occupation–skill relations) is never
+held as text in memory.
+
+The RDF follows the ESCO model (http://data.europa.eu/esco/model#, checked against the model's
+documentation): occupations are ``esco:Occupation`` and skills ``esco:Skill`` (both
+``esco:MemberConcept``); the model has no class for ISCO groups or skill groups, which are
+``esco:GroupConcept`` told apart by their ``skos:inScheme`` and IRI. Occupation–skill links are
+``esco:relatedEssentialSkill`` / ``esco:relatedOptionalSkill``, an occupation's ISCO unit group is
+``esco:memberOfISCOGroup``, skill types and reuse levels are ESCO's concept IRIs
+(``…/skill-type/knowledge``, ``…/skill-reuse-level/cross-sector``).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+import pyoxigraph as ox
+
+from cnc_graph.errors import InputError, Location
+from cnc_graph.ingest.table import MAX_FIELD_CHARS
+from cnc_graph.namespaces import DCAT, DCT, ESCO_MODEL, RDF, SKOS, XSD
+
+ESCO = "http://data.europa.eu/esco/"
+ESCO_SITE = "https://esco.ec.europa.eu/"
+ISO_THES = "http://purl.org/iso25964/skos-thes#"
+ISCO_SCHEME = ESCO + "concept-scheme/isco"
+
+# Kinds of concepts, as the CSV files' conceptType column names them; "Skill" for the skills pillar.
+OCCUPATION = "Occupation"
+SKILL = "Skill"
+ISCO_GROUP = "ISCOGroup"
+SKILL_GROUP = "SkillGroup"
+CONCEPT_KINDS = (OCCUPATION, SKILL, ISCO_GROUP, SKILL_GROUP)
+KIND_BY_CONCEPT_TYPE = {
+    "Occupation": OCCUPATION,
+    "KnowledgeSkillCompetence": SKILL,
+    "ISCOGroup": ISCO_GROUP,
+    "SkillGroup": SKILL_GROUP,
+}
+RDF_TYPES: dict[str, tuple[str, ...]] = {
+    OCCUPATION: (SKOS + "Concept", ESCO_MODEL + "Occupation", ESCO_MODEL + "MemberConcept"),
+    SKILL: (SKOS + "Concept", ESCO_MODEL + "Skill", ESCO_MODEL + "MemberConcept"),
+    ISCO_GROUP: (SKOS + "Concept", ESCO_MODEL + "GroupConcept"),
+    SKILL_GROUP: (SKOS + "Concept", ESCO_MODEL + "GroupConcept"),
+}
+SKILL_TYPES = {"skill/competence": ESCO + "skill-type/skill", "knowledge": ESCO + "skill-type/knowledge"}
+REUSE_LEVELS = {
+    level: ESCO + "skill-reuse-level/" + level
+    for level in ("transversal", "cross-sector", "sector-specific", "occupation-specific")
+}
+RELATION_PROPERTIES = {
+    "essential": ESCO_MODEL + "relatedEssentialSkill",
+    "optional": ESCO_MODEL + "relatedOptionalSkill",
+}
+
+# Names of the relations counted in EscoStats.relations, by property.
+RELATION_NAMES = {
+    SKOS + "broader": "broader",
+    ESCO_MODEL + "memberOfISCOGroup": "memberOfISCOGroup",
+    ESCO_MODEL + "relatedEssentialSkill": "essentialSkill",
+    ESCO_MODEL + "relatedOptionalSkill": "optionalSkill",
+}
+LABEL_PROPERTIES = {SKOS + "prefLabel": "prefLabel", SKOS + "altLabel": "altLabel", SKOS + "hiddenLabel": "hiddenLabel"}
+
+IRI_RE = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
+LANG_RE = re.compile(r"^[a-z]{2,3}(-[a-z]{2,4})?$")
+ISCO_CODE_RE = re.compile(r"^\d{1,4}$")
+DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$")
+VERSION_IN_PATH_RE = re.compile(r"(?<![\w.])v(\d+\.\d+(?:\.\d+)?)(?![\w.])", re.IGNORECASE)
+
+A = ox.NamedNode(RDF + "type")
+SKOS_CONCEPT = ox.NamedNode(SKOS + "Concept")
+PREF_LABEL = ox.NamedNode(SKOS + "prefLabel")
+ALT_LABEL = ox.NamedNode(SKOS + "altLabel")
+
+Progress = Callable[[str, int, int], None]
+
+
+# --- which file is which -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileKind:
+    """What one kind of ESCO CSV file holds and which columns it cannot do without."""
+
+    name: str
+    reader: str  # concepts, hierarchy, broader or occupation-skill
+    concept_kind: str | None
+    required: tuple[str, ...]
+    needs_language: bool
+
+
+FILE_KINDS: dict[str, FileKind] = {
+    kind.name.lower(): kind
+    for kind in (
+        FileKind("skills", "concepts", SKILL, ("conceptUri", "preferredLabel"), True),
+        FileKind("occupations", "concepts", OCCUPATION, ("conceptUri", "preferredLabel"), True),
+        FileKind("ISCOGroups", "concepts", ISCO_GROUP, ("conceptUri", "code", "preferredLabel"), True),
+        FileKind("skillGroups", "concepts", SKILL_GROUP, ("conceptUri", "preferredLabel"), True),
+        FileKind("skillsHierarchy", "hierarchy", SKILL_GROUP, ("Level 0 URI", "Level 0 preferred term"), True),
+        FileKind("broaderRelationsSkillPillar", "broader", None, ("conceptUri", "broaderUri"), False),
+        FileKind("broaderRelationsOccPillar", "broader", None, ("conceptUri", "broaderUri"), False),
+        FileKind(
+            "occupationSkillRelations", "occupation-skill", None, ("occupationUri", "relationType", "skillUri"), False
+        ),
+    )
+}
+COLLECTION_KINDS = {
+    "skillscollection": FileKind("SkillsCollection", "concepts", SKILL, ("conceptUri", "preferredLabel"), True),
+    "occupationscollection": FileKind(
+        "OccupationsCollection", "concepts", OCCUPATION, ("conceptUri", "preferredLabel"), True
+    ),
+}
+READ_ORDER = ("concepts", "hierarchy", "broader", "occupation-skill")
+
+
+@dataclass(frozen=True)
+class EscoFile:
+    """One CSV file of the distribution: its path, its kind and its language (None if language-neutral)."""
+
+    path: Path
+    kind: FileKind
+    lang: str | None
+
+
+def classify(path: Path) -> tuple[FileKind | None, str | None]:
+    """Return the kind of an ESCO CSV file and its language, both from its name (kind None if unknown)."""
+    parts = path.stem.split("_")
+    name = parts[0].lower()
+    lang = parts[1].lower() if len(parts) > 1 and LANG_RE.fullmatch(parts[1].lower()) else None
+    kind = FILE_KINDS.get(name)
+    if kind is None:
+        kind = next((k for suffix, k in COLLECTION_KINDS.items() if name.endswith(suffix)), None)
+    return kind, lang
+
+
+@dataclass
+class EscoPlan:
+    """The files an import reads, in reading order, and the ones it leaves aside (with why)."""
+
+    files: list[EscoFile]
+    skipped: dict[str, str]
+
+    @property
+    def has_occupation_hierarchy(self) -> bool:
+        """Return whether a broaderRelationsOccPillar file gives the occupations pillar's hierarchy."""
+        return any(f.kind.name == "broaderRelationsOccPillar" for f in self.files)
+
+
+def plan_files(path: Path) -> EscoPlan:
+    """Return which files of a folder (or which single file) to read; unknown names are errors only for a file."""
+    if not path.exists():
+        raise InputError("file or folder not found", Location(file=str(path)), "fichier ou dossier introuvable")
+    candidates = (
+        sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".csv") if path.is_dir() else [path]
+    )
+    files: list[EscoFile] = []
+    skipped: dict[str, str] = {}
+    for candidate in candidates:
+        kind, lang = classify(candidate)
+        if kind is None:
+            if not path.is_dir():
+                known = ", ".join(f"{k.name}_{{lang}}.csv" for k in FILE_KINDS.values())
+                raise InputError(
+                    f"not a file of the ESCO CSV distribution (expected one of {known})",
+                    Location(file=str(candidate)),
+                    f"ce n'est pas un fichier de la distribution CSV d'ESCO (attendu : {known})",
+                )
+            skipped[str(candidate)] = "not an ESCO file this importer reads"
+            continue
+        if kind.needs_language and lang is None:
+            name = candidate.stem.split("_")[0]
+            raise InputError(
+                f"cannot tell the language of this file: name it {name}_{{lang}}.csv (e.g. {name}_en.csv)",
+                Location(file=str(candidate)),
+                f"impossible de connaître la langue de ce fichier : nommez-le {name}_{{langue}}.csv "
+                f"(par ex. {name}_fr.csv)",
+            )
+        files.append(EscoFile(candidate, kind, lang if kind.needs_language else None))
+    files = _one_file_per_relation_kind(files, skipped)
+    if not files:
+        raise InputError(
+            "no ESCO CSV file found (skills_{lang}.csv, occupations_{lang}.csv, ISCOGroups_{lang}.csv…)",
+            Location(file=str(path)),
+            "aucun fichier CSV d'ESCO trouvé (skills_{langue}.csv, occupations_{langue}.csv, ISCOGroups_{langue}.csv…)",
+        )
+    # Pillar files before collections, so that where two files disagree the pillar's labels win.
+    files.sort(key=lambda f: (READ_ORDER.index(f.kind.reader), f.kind.name.endswith("Collection"), f.path.name))
+    return EscoPlan(files, skipped)
+
+
+def _one_file_per_relation_kind(files: list[EscoFile], skipped: dict[str, str]) -> list[EscoFile]:
+    # The relation files hold the same relations in every language of the download: read one.
+    chosen: dict[str, EscoFile] = {}
+    relations = sorted(
+        (f for f in files if not f.kind.needs_language),
+        key=lambda f: (f.kind.name, f.path.stem != f.kind.name, f.path.name),
+    )
+    for f in relations:
+        if f.kind.name in chosen:
+            skipped[str(f.path)] = f"same relations as {chosen[f.kind.name].path.name}"
+        else:
+            chosen[f.kind.name] = f
+    kept = [f for f in files if f.kind.needs_language] + list(chosen.values())
+    return kept
+
+
+# --- reading CSV rows, streaming -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CsvRow:
+    """One record: the line it starts on and its cells by column name."""
+
+    line: int
+    cells: dict[str, str]
+
+    def get(self, column: str) -> str:
+        """Return the stripped text of a cell ('' when the column is absent)."""
+        return (self.cells.get(column) or "").strip()
+
+
+def _decoded_lines(handle: BinaryIO, source: str) -> Iterator[str]:
+    # Decode line by line so that a bad byte is reported on its own line, and never hold the file.
+    for number, raw in enumerate(handle, start=1):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                "the file is not UTF-8 encoded: download it again from ESCO or save it as UTF-8",
+                Location(file=source, line=number),
+                "le fichier n'est pas encodé en UTF-8 : téléchargez-le à nouveau depuis ESCO "
+                "ou enregistrez-le en UTF-8",
+            ) from exc
+        if number == 1:
+            text = text.removeprefix("\ufeff")
+        yield text
+
+
+def read_rows(path: Path, required: Sequence[str]) -> Iterator[CsvRow]:
+    """Yield the records of an ESCO CSV file one at a time; encoding, quoting and header problems are InputErrors."""
+    source = str(path)
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise InputError(
+            f"cannot read the file: {exc.strerror}", Location(file=source), f"lecture impossible : {exc.strerror}"
+        ) from exc
+    with handle:
+        lines = _decoded_lines(handle, source)
+        first = next(lines, "")
+        if not first.strip():
+            raise InputError(
+                "the file is empty: expected a header row",
+                Location(file=source, line=1),
+                "le fichier est vide : une ligne d'en-tête est attendue",
+            )
+        delimiter = max((",", ";", "\t"), key=first.count)
+        csv.field_size_limit(MAX_FIELD_CHARS)
+        reader = csv.reader(_chain(first, lines), delimiter=delimiter, strict=True)
+        start = 1
+        try:
+            header = [h.strip() for h in next(reader)]
+            _check_header(header, required, source)
+            width = len(header)
+            while True:
+                start = reader.line_num + 1
+                try:
+                    record = next(reader)
+                except StopIteration:
+                    return
+                if not any(cell.strip() for cell in record):
+                    continue
+                if len(record) != width:
+                    raise InputError(
+                        f"this row has {len(record)} cells but the header has {width} columns "
+                        "(a quote is probably missing or extra)",
+                        Location(file=source, line=start),
+                        f"cette ligne a {len(record)} cellules mais l'en-tête a {width} colonnes "
+                        "(il manque probablement un guillemet, ou il y en a un de trop)",
+                    )
+                yield CsvRow(start, dict(zip(header, record, strict=True)))
+        except csv.Error as exc:
+            raise InputError(
+                f"malformed CSV: {exc}",
+                Location(file=source, line=start),
+                f"CSV mal formé : {exc}",
+            ) from exc
+
+
+def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
+    yield first
+    yield from rest
+
+
+def _check_header(header: list[str], required: Sequence[str], source: str) -> None:
+    for column in required:
+        if column not in header:
+            found = ", ".join(h for h in header if h) or "(none)"
+            raise InputError(
+                f"missing column « {column} » (columns found: {found})",
+                Location(file=source, line=1, field=column),
+                f"colonne « {column} » manquante (colonnes trouvées : {found})",
+            )
+
+
+# --- rows → triples --------------------------------------------------------------------------
+
+
+@dataclass
+class EscoStats:
+    """What a conversion produced, counted on distinct triples."""
+
+    concepts: Counter[str] = field(default_factory=Counter)
+    relations: Counter[str] = field(default_factory=Counter)
+    labels: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    coverage: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    triples: int = 0
+    rows: int = 0
+    demoted_labels: int = 0
+    version: str = "unknown"
+    modified: str | None = None
+    files: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    def count(self, triple: ox.Triple, kind: str | None) -> None:
+        """Count one new triple: a relation or a label (concepts are counted per kind by ``esco_triples``)."""
+        self.triples += 1
+        predicate = triple.predicate.value
+        if predicate in RELATION_NAMES:
+            self.relations[RELATION_NAMES[predicate]] += 1
+        elif predicate in LABEL_PROPERTIES and isinstance(triple.object, ox.Literal):
+            lang = triple.object.language or "none"
+            self.labels[lang][LABEL_PROPERTIES[predicate]] += 1
+            if predicate == SKOS + "prefLabel" and kind:
+                self.coverage[kind][lang] += 1
+
+
+class _RowConverter:
+    """Turns one row of one file into triples; a bad cell is an InputError naming file, line and column."""
+
+    def __init__(self, file: EscoFile, derive_occupation_hierarchy: bool) -> None:
+        self.file = file
+        self.source = str(file.path)
+        self.lang = file.lang
+        self.derive = derive_occupation_hierarchy
+        # Collections separate multiple values with " | ", the pillar files with new lines.
+        self.pipe_lists = False
+        self.latest_modified: str | None = None
+
+    def fail(self, row: CsvRow, column: str, en: str, fr: str) -> InputError:
+        """Return the error for one cell."""
+        return InputError(en, Location(file=self.source, line=row.line, field=column), fr)
+
+    def iri(self, row: CsvRow, column: str, text: str | None = None) -> ox.NamedNode:
+        """Return the IRI in a cell (or ``text``), which must be an absolute http(s) IRI."""
+        value = row.get(column) if text is None else text.strip()
+        if not value:
+            raise self.fail(row, column, "empty IRI", "IRI vide")
+        if not IRI_RE.fullmatch(value):
+            raise self.fail(
+                row,
+                column,
+                f"« {value} » is not an IRI (http://…, no spaces)",
+                f"« {value} » n'est pas une IRI (http://…, sans espaces)",
+            )
+        return ox.NamedNode(value)
+
+    def text(self, value: str) -> ox.Literal:
+        """Return a literal in the file's language."""
+        return ox.Literal(value, language=self.lang) if self.lang else ox.Literal(value)
+
+    def values(self, row: CsvRow, column: str) -> list[str]:
+        """Return the values of a multi-valued cell (new-line separated, or ' | ' in collections)."""
+        raw = row.cells.get(column) or ""
+        parts = raw.split("\n")
+        if self.pipe_lists:
+            parts = [p for part in parts for p in part.split(" | ")]
+        return [p.strip() for p in parts if p.strip()]
+
+    # -- concept files ---------------------------------------------------------------------
+
+    def concept(self, row: CsvRow) -> tuple[str, list[ox.Triple]]:
+        """Return the kind of the concept a row describes and its triples."""
+        kind = self._kind(row)
+        s = self.iri(row, "conceptUri")
+        out = [ox.Triple(s, A, ox.NamedNode(t)) for t in RDF_TYPES[kind]]
+
+        def add(p: str, o: ox.NamedNode | ox.Literal) -> None:
+            out.append(ox.Triple(s, ox.NamedNode(p), o))
+
+        label = row.get("preferredLabel")
+        if label:
+            add(SKOS + "prefLabel", self.text(label))
+        for column, prop in (("altLabels", "altLabel"), ("hiddenLabels", "hiddenLabel")):
+            for value in self.values(row, column):
+                # ESCO rows often repeat the preferred label among the others; SKOS keeps them disjoint.
+                if value != label:
+                    add(SKOS + prop, self.text(value))
+        for column, prop in (
+            ("description", DCT + "description"),
+            ("definition", SKOS + "definition"),
+            ("scopeNote", SKOS + "scopeNote"),
+        ):
+            value = row.get(column)
+            if value:
+                add(prop, self.text(value))
+        for scheme in re.split(r"[,\n]", row.cells.get("inScheme") or ""):
+            if scheme.strip():
+                add(SKOS + "inScheme", self.iri(row, "inScheme", scheme))
+        if row.get("status"):
+            add(ISO_THES + "status", ox.Literal(row.get("status")))
+        if row.get("modifiedDate"):
+            add(DCT + "modified", self._datetime(row, "modifiedDate"))
+        if kind == ISCO_GROUP:
+            out.extend(self._isco_group(row, s))
+        elif kind == OCCUPATION:
+            out.extend(self._occupation(row, s))
+        elif kind == SKILL:
+            out.extend(self._skill(row, s))
+        if kind != ISCO_GROUP and row.get("code"):
+            add(SKOS + "notation", ox.Literal(row.get("code")))
+        for broader in self.values(row, "broaderConceptUri"):
+            add(SKOS + "broader", self.iri(row, "broaderConceptUri", broader))
+        return kind, out
+
+    def _kind(self, row: CsvRow) -> str:
+        declared = row.get("conceptType")
+        if not declared:
+            assert self.file.kind.concept_kind is not None
+            return self.file.kind.concept_kind
+        kind = KIND_BY_CONCEPT_TYPE.get(declared)
+        if kind is None:
+            known = ", ".join(KIND_BY_CONCEPT_TYPE)
+            raise self.fail(
+                row,
+                "conceptType",
+                f"unknown conceptType « {declared} » (expected {known})",
+                f"conceptType « {declared} » inconnu (attendu : {known})",
+            )
+        return kind
+
+    def _isco_code(self, row: CsvRow, column: str) -> str:
+        code = row.get(column)
+        if not ISCO_CODE_RE.fullmatch(code):
+            raise self.fail(
+                row,
+                column,
+                f"« {code} » is not an ISCO-08 code (1 to 4 digits)",
+                f"« {code} » n'est pas un code CITP-08 (1 à 4 chiffres)",
+            )
+        return code
+
+    def _isco_group(self, row: CsvRow, s: ox.NamedNode) -> list[ox.Triple]:
+        code = self._isco_code(row, "code")
+        out = [
+            ox.Triple(s, ox.NamedNode(SKOS + "notation"), ox.Literal(code)),
+            ox.Triple(s, ox.NamedNode(SKOS + "inScheme"), ox.NamedNode(ISCO_SCHEME)),
+        ]
+        if self.derive and len(code) > 1:
+            # ISCO-08 codes are strictly hierarchical: 0110 is in 011, in 01, in 0.
+            out.append(ox.Triple(s, ox.NamedNode(SKOS + "broader"), ox.NamedNode(f"{ESCO}isco/C{code[:-1]}")))
+        return out
+
+    def _occupation(self, row: CsvRow, s: ox.NamedNode) -> list[ox.Triple]:
+        out: list[ox.Triple] = []
+        if row.get("iscoGroup"):
+            group = ox.NamedNode(f"{ESCO}isco/C{self._isco_code(row, 'iscoGroup')}")
+            out.append(ox.Triple(s, ox.NamedNode(ESCO_MODEL + "memberOfISCOGroup"), group))
+            if self.derive:
+                out.append(ox.Triple(s, ox.NamedNode(SKOS + "broader"), group))
+        note = row.get("regulatedProfessionNote")
+        if note:
+            value: ox.NamedNode | ox.Literal = ox.NamedNode(note) if IRI_RE.fullmatch(note) else self.text(note)
+            out.append(ox.Triple(s, ox.NamedNode(ESCO_MODEL + "regulatedProfessionNote"), value))
+        return out
+
+    def _skill(self, row: CsvRow, s: ox.NamedNode) -> list[ox.Triple]:
+        out: list[ox.Triple] = []
+        for token in row.get("skillType").split():
+            if token not in SKILL_TYPES:
+                raise self.fail(
+                    row,
+                    "skillType",
+                    f"unknown skillType « {token} » (expected {' or '.join(SKILL_TYPES)})",
+                    f"skillType « {token} » inconnu (attendu : {' ou '.join(SKILL_TYPES)})",
+                )
+            out.append(ox.Triple(s, ox.NamedNode(ESCO_MODEL + "skillType"), ox.NamedNode(SKILL_TYPES[token])))
+        level = row.get("reuseLevel")
+        if level:
+            if level not in REUSE_LEVELS:
+                raise self.fail(
+                    row,
+                    "reuseLevel",
+                    f"unknown reuseLevel « {level} » (expected {', '.join(REUSE_LEVELS)})",
+                    f"reuseLevel « {level} » inconnu (attendu : {', '.join(REUSE_LEVELS)})",
+                )
+            out.append(ox.Triple(s, ox.NamedNode(ESCO_MODEL + "skillReuseLevel"), ox.NamedNode(REUSE_LEVELS[level])))
+        return out
+
+    def _datetime(self, row: CsvRow, column: str) -> ox.Literal:
+        value = row.get(column)
+        if not DATETIME_RE.fullmatch(value):
+            raise self.fail(
+                row,
+                column,
+                f"« {value} » is not a date-time (YYYY-MM-DDThh:mm:ssZ)",
+                f"« {value} » n'est pas une date-heure (AAAA-MM-JJThh:mm:ssZ)",
+            )
+        if self.latest_modified is None or value > self.latest_modified:
+            self.latest_modified = value
+        datatype = "dateTime" if "T" in value else "date"
+        return ox.Literal(value, datatype=ox.NamedNode(XSD + datatype))
+
+    # -- hierarchy and relation files --------------------------------------------------------
+
+    def hierarchy(self, row: CsvRow) -> list[ox.Triple]:
+        """Return the triples of a skillsHierarchy row: each level's labels and its broader level."""
+        out: list[ox.Triple] = []
+        parent: ox.NamedNode | None = None
+        deepest: ox.NamedNode | None = None
+        for level in range(4):
+            column = f"Level {level} URI"
+            if not row.get(column):
+                continue
+            node = self.iri(row, column)
+            out.extend(ox.Triple(node, A, ox.NamedNode(t)) for t in RDF_TYPES[SKILL_GROUP])
+            label = row.get(f"Level {level} preferred term")
+            if label:
+                out.append(ox.Triple(node, ox.NamedNode(SKOS + "prefLabel"), self.text(label)))
+            if parent is not None:
+                out.append(ox.Triple(node, ox.NamedNode(SKOS + "broader"), parent))
+            parent = deepest = node
+        if deepest is not None:
+            for column, prop in (("Description", DCT + "description"), ("Scope note", SKOS + "scopeNote")):
+                if row.get(column):
+                    out.append(ox.Triple(deepest, ox.NamedNode(prop), self.text(row.get(column))))
+        return out
+
+    def broader(self, row: CsvRow) -> list[ox.Triple]:
+        """Return the skos:broader triple of a broader-relations row."""
+        return [ox.Triple(self.iri(row, "conceptUri"), ox.NamedNode(SKOS + "broader"), self.iri(row, "broaderUri"))]
+
+    def occupation_skill(self, row: CsvRow) -> list[ox.Triple]:
+        """Return the essential/optional skill triple of an occupation–skill relations row."""
+        relation = row.get("relationType").lower()
+        if relation not in RELATION_PROPERTIES:
+            raise self.fail(
+                row,
+                "relationType",
+                f"unknown relationType « {row.get('relationType')} » (expected essential or optional)",
+                f"relationType « {row.get('relationType')} » inconnu (attendu : essential ou optional)",
+            )
+        occupation = self.iri(row, "occupationUri")
+        skill = self.iri(row, "skillUri")
+        return [ox.Triple(occupation, ox.NamedNode(RELATION_PROPERTIES[relation]), skill)]
+
+
+def esco_triples(
+    path: Path,
+    base_iri: str,
+    version: str | None = None,
+    stats: EscoStats | None = None,
+    progress: Progress | None = None,
+) -> Iterator[ox.Triple]:
+    """Yield the distinct triples of an ESCO CSV folder or file, then those of the ``dataset/esco`` node.
+
+    ``stats`` (if given) is filled as the triples are yielded. Without a broaderRelationsOccPillar
+    file, the occupations pillar's hierarchy is taken from the occupations' iscoGroup column and the
+    ISCO-08 codes themselves.
+    """
+    stats = stats if stats is not None else EscoStats()
+    plan = plan_files(path)
+    stats.skipped.update(plan.skipped)
+    stats.version = version or version_from_path(path) or "unknown"
+    derive = not plan.has_occupation_hierarchy
+    seen: set[ox.Triple] = set()
+    concepts: set[tuple[str, str]] = set()
+    preferred: dict[tuple[str, str], str] = {}
+    for index, file in enumerate(plan.files, start=1):
+        if progress:
+            progress(f"reading {file.path.name}", index, len(plan.files))
+        stats.files.append(str(file.path))
+        converter = _RowConverter(file, derive)
+        converter.pipe_lists = file.kind.name.endswith("Collection")
+        for row in read_rows(file.path, file.kind.required):
+            stats.rows += 1
+            kind: str | None = None
+            if file.kind.reader == "concepts":
+                kind, triples = converter.concept(row)
+            elif file.kind.reader == "hierarchy":
+                kind, triples = SKILL_GROUP, converter.hierarchy(row)
+            elif file.kind.reader == "broader":
+                triples = converter.broader(row)
+            else:
+                triples = converter.occupation_skill(row)
+            for triple in triples:
+                if triple.predicate == PREF_LABEL and isinstance(triple.object, ox.Literal):
+                    # SKOS allows one prefLabel per language: when files of different ESCO versions
+                    # disagree, the first one read stays preferred and the other becomes an altLabel.
+                    key = (triple.subject.value, triple.object.language or "")
+                    if preferred.setdefault(key, triple.object.value) != triple.object.value:
+                        triple = ox.Triple(triple.subject, ALT_LABEL, triple.object)
+                        stats.demoted_labels += 1
+                if kind and triple.object == SKOS_CONCEPT and triple.predicate == A:
+                    # Counted per kind: across ESCO versions a concept can change kind (skill group → skill).
+                    key = (triple.subject.value, kind)
+                    if key not in concepts:
+                        concepts.add(key)
+                        stats.concepts[kind] += 1
+                if triple not in seen:
+                    seen.add(triple)
+                    stats.count(triple, kind)
+                    yield triple
+        if converter.latest_modified and (stats.modified is None or converter.latest_modified > stats.modified):
+            stats.modified = converter.latest_modified
+    for triple in dataset_triples(base_iri, stats.version, stats.modified):
+        stats.count(triple, None)
+        yield triple
+
+
+def version_from_path(path: Path) -> str | None:
+    """Return the ESCO version named in a download's folder or file name (``…ESCO dataset - v1.1.1…``), if any."""
+    for part in (path.name, path.parent.name) if path.is_file() else (path.name,):
+        match = VERSION_IN_PATH_RE.search(part)
+        if match:
+            return f"v{match[1]}"
+    return None
+
+
+def dataset_iri(base_iri: str) -> str:
+    """Return the IRI of the node describing the loaded ESCO dataset."""
+    return f"{base_iri}dataset/esco"
+
+
+def dataset_triples(base_iri: str, version: str, modified: str | None) -> list[ox.Triple]:
+    """Return the description of the loaded ESCO dataset: version, source and latest concept modification."""
+    s = ox.NamedNode(dataset_iri(base_iri))
+    out = [
+        ox.Triple(s, A, ox.NamedNode(DCAT + "Dataset")),
+        ox.Triple(
+            s,
+            ox.NamedNode(DCT + "title"),
+            ox.Literal("ESCO – European Skills, Competences, Qualifications and Occupations", language="en"),
+        ),
+        ox.Triple(s, ox.NamedNode(DCT + "hasVersion"), ox.Literal(version)),
+        ox.Triple(s, ox.NamedNode(DCT + "source"), ox.NamedNode(ESCO_SITE)),
+    ]
+    if modified:
+        datatype = "dateTime" if "T" in modified else "date"
+        out.append(
+            ox.Triple(s, ox.NamedNode(DCT + "modified"), ox.Literal(modified, datatype=ox.NamedNode(XSD + datatype)))
+        )
+    return out
+
+
+def concept_kind_order(kinds: Iterable[str]) -> list[str]:
+    """Return concept kinds in the order reports list them (occupations, skills, ISCO groups, skill groups)."""
+    return sorted(kinds, key=lambda k: CONCEPT_KINDS.index(k) if k in CONCEPT_KINDS else len(CONCEPT_KINDS))
