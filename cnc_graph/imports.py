@@ -8,10 +8,10 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from cnc_graph import card
-from cnc_graph.errors import InputError, Location, ValidationFailed
+from cnc_graph.errors import InputError, InputErrors, Location, ValidationFailed
 from cnc_graph.ingest.inventory import read_inventory_file
 from cnc_graph.namespaces import graph_iri
-from cnc_graph.queries import load_query
+from cnc_graph.queries import load_query, select, value
 from cnc_graph.rdf_files import parse_rdf_file
 from cnc_graph.settings import Settings
 from cnc_graph.store import GraphStore
@@ -59,6 +59,7 @@ def import_inventory(
     triples = rows.triples
     if subsector and not rows.subsectors:
         triples = triples + _subsector_triples(settings.base_iri, rows.lines, key)
+    _refuse_codes_held_elsewhere(store, rows.lines, graph, str(path))
     context = store_triples(store, exclude_graph=graph)
     report = validator_for(settings).validate_triples(context + triples)
     report = ValidationReport([r for r in report.results if r.focus in rows.lines or _owner(r.focus, rows.lines)])
@@ -69,6 +70,25 @@ def import_inventory(
         store.replace_graph(graph, triples)
         result.written = True
     return result
+
+
+def _refuse_codes_held_elsewhere(store: GraphStore, lines: dict[str, int], graph: str, source: str) -> None:
+    """Raise if a qualification of the file is already registered in another named graph."""
+    errors = []
+    for row in select(store, "qualification_graphs"):
+        iri, holder = value(row["q"]), value(row["g"])
+        if iri in lines and holder != graph:
+            code = value(row["code"])
+            where = holder.rsplit("/graph/", 1)[-1] if holder else "?"
+            errors.append(
+                InputError(
+                    f"code « {code} » is already registered in {where}: codes must be unique across the register",
+                    Location(source, lines[iri], field="code"),
+                    f"le code « {code} » est déjà enregistré dans {where} : un code est unique dans le registre",
+                )
+            )
+    if errors:
+        raise InputErrors(errors)
 
 
 def _owner(focus: str, lines: dict[str, int]) -> str | None:

@@ -1,0 +1,164 @@
+"""Importing a sub-sector's inventory: clear errors naming row and column, atomic replacement, nothing lost."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+from cnc_graph.build import build
+from cnc_graph.errors import InputError, InputErrors, ValidationFailed
+from cnc_graph.imports import import_inventory, locate
+from cnc_graph.settings import Settings
+from cnc_graph.store import OxigraphStore
+from tests.conftest import DATA, run_cli
+
+FIXTURES = DATA / "inventory"
+VOCATIONAL = "https://w3id.org/cnc-ma/graph/inventory/vocational-training"
+
+
+@pytest.fixture(scope="module")
+def store(settings: Settings) -> OxigraphStore:
+    """A freshly built store for this module (rejected imports must leave it unchanged)."""
+    fresh = OxigraphStore(None, settings.base_iri)
+    build(fresh, settings)
+    return fresh
+
+
+def fingerprint(store: OxigraphStore) -> str:
+    """Return a digest of every quad of the store."""
+    lines = sorted(str(q) for q in store.quads())
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def rejected(store: OxigraphStore, settings: Settings, name: str) -> Exception:
+    """Import a bad fixture, assert it fails and leaves the store unchanged; return the error."""
+    before = fingerprint(store)
+    with pytest.raises((InputError, InputErrors, ValidationFailed)) as info:
+        import_inventory(store, settings, FIXTURES / name)
+    assert fingerprint(store) == before
+    return info.value
+
+
+def messages(error: Exception, lang: str = "fr") -> str:
+    if isinstance(error, ValidationFailed):
+        return "\n".join(
+            f"{locate(r, error.lines, 'f').localised(lang)}: {r.message(lang)}" for r in error.report.violations
+        )
+    return error.localised(lang)  # type: ignore[attr-defined]
+
+
+def test_import_rejects_a_word_for_a_level(store: OxigraphStore, settings: Settings) -> None:
+    text = messages(rejected(store, settings, "wrong-level.csv"))
+    assert "ligne 3, colonne niveau_cnc" in text
+    assert "« neuf » n'est pas un niveau CNC (1 à 8)" in text
+
+
+def test_import_rejects_level_nine(store: OxigraphStore, settings: Settings) -> None:
+    error = rejected(store, settings, "level-nine.csv")
+    assert "ligne 2, colonne niveau_cnc" in messages(error)
+    assert "line 2, column niveau_cnc" in messages(error, "en")
+
+
+def test_import_rejects_a_missing_french_title(store: OxigraphStore, settings: Settings) -> None:
+    error = rejected(store, settings, "missing-title.csv")
+    assert isinstance(error, ValidationFailed)
+    assert len(error.report.violations) == 1
+    text = messages(error)
+    assert "ligne 3" in text and "intitule_fr" in text
+
+
+def test_import_rejects_an_impossible_date(store: OxigraphStore, settings: Settings) -> None:
+    text = messages(rejected(store, settings, "bad-date.csv"))
+    assert "colonne date_base_legale" in text and "31/02/2004" in text
+
+
+def test_import_rejects_a_duplicate_code_in_the_file(store: OxigraphStore, settings: Settings) -> None:
+    text = messages(rejected(store, settings, "duplicate-code.csv"), "en")
+    assert "line 3" in text and "TEST-TS-A" in text and "line 2" in text
+
+
+def test_import_rejects_a_code_already_registered_in_another_subsector(
+    store: OxigraphStore, settings: Settings
+) -> None:
+    # DUT-ESTS-TM is in the higher-education inventory; a vocational file may not re-use it.
+    text = messages(rejected(store, settings, "duplicates-registered-code.csv"))
+    assert "DUT-ESTS-TM" in text and "ligne 2, colonne code" in text and "inventory/higher-education" in text
+
+
+def test_import_rejects_an_unknown_esco_iri(store: OxigraphStore, settings: Settings) -> None:
+    error = rejected(store, settings, "unknown-esco.csv")
+    assert isinstance(error, ValidationFailed)
+    assert "metiers_esco" in messages(error) and "ESCO" in messages(error)
+
+
+def test_import_rejects_an_unknown_column(store: OxigraphStore, settings: Settings) -> None:
+    text = messages(rejected(store, settings, "unknown-column.csv"))
+    assert "colonne inconnue « niveau_cec »" in text and "niveau_cnc" in text
+
+
+def test_import_rejects_a_latin1_file(store: OxigraphStore, settings: Settings) -> None:
+    text = messages(rejected(store, settings, "latin1.csv"), "en")
+    assert "UTF-8" in text and "line 2" in text
+
+
+def test_import_rejects_an_empty_file(store: OxigraphStore, settings: Settings) -> None:
+    assert "empty" in messages(rejected(store, settings, "empty.csv"), "en")
+
+
+@pytest.mark.parametrize("kind", ["binary", "text"])
+def test_import_rejects_fifty_megabytes_of_garbage(
+    store: OxigraphStore, settings: Settings, tmp_path: Path, kind: str
+) -> None:
+    path = tmp_path / "garbage.csv"
+    if kind == "binary":
+        path.write_bytes(os.urandom(50 * 1024 * 1024))
+    else:
+        path.write_text(("abc" * 7919 + "\n") * (50 * 1024 * 1024 // (3 * 7919 + 1)))
+    before = fingerprint(store)
+    with pytest.raises((InputError, InputErrors)):
+        import_inventory(store, settings, path)
+    assert fingerprint(store) == before
+
+
+def test_dry_run_validates_without_writing(store: OxigraphStore, settings: Settings) -> None:
+    before = fingerprint(store)
+    result = import_inventory(store, settings, FIXTURES / "valid.csv", dry_run=True)
+    assert result.qualifications == 2 and not result.written
+    assert fingerprint(store) == before
+
+
+def test_import_replaces_the_subsector_graph_atomically(settings: Settings) -> None:
+    fresh = OxigraphStore(None, settings.base_iri)
+    build(fresh, settings)
+    result = import_inventory(fresh, settings, FIXTURES / "valid-semicolon-bom.csv")
+    assert result.written and result.graph == VOCATIONAL
+    codes = {
+        r["c"].value
+        for r in fresh.query(  # type: ignore[union-attr]
+            "SELECT ?c WHERE { GRAPH ?g { ?q cnc:code ?c } }", bindings={}
+        )
+    }
+    rows = list(fresh.query("SELECT ?c WHERE { ?q cnc:code ?c ; cnc:subSector/skos:notation 'vocational-training' }"))
+    assert {r["c"].value for r in rows} == {"TEST-TS-A", "TEST-TS-B"}
+    assert "OFPPT-TS-TDI" not in codes
+    dates = {r["d"].value for r in fresh.query("SELECT ?d WHERE { ?q cnc:code 'TEST-TS-B' ; cnc:legalBasisDate ?d }")}
+    assert dates == {"2004-06-07"}  # written 07/06/2004 in the file
+
+
+def test_cli_import_reports_row_and_column_and_writes_report(tmp_path: Path) -> None:
+    store_path = tmp_path / "store"
+    assert run_cli("build", "--store", str(store_path)).returncode == 0
+    report = tmp_path / "report.json"
+    result = run_cli(
+        "import", "inventory", str(FIXTURES / "missing-title.csv"), "--store", str(store_path), "--report", str(report)
+    )
+    assert result.returncode == 1
+    assert "ligne 3, colonne intitule_fr" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert '"line": 3' in report.read_text()
+    ok = run_cli("import", "inventory", str(FIXTURES / "valid.csv"), "--store", str(store_path), "--lang", "en")
+    assert ok.returncode == 0, ok.stderr
+    assert "imported 2 qualification(s)" in ok.stdout
