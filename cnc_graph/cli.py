@@ -411,6 +411,98 @@ def _write_report(path: Path | None, report: ValidationReport, lines: dict[str, 
     )
 
 
+# --- compare ---------------------------------------------------------------------------------
+
+
+@app.command("compare-levels")
+def compare_levels_command(
+    level: Annotated[str, typer.Argument(help="A level as FRAMEWORK:LEVEL, e.g. cnc:5.")],
+    to: Annotated[str, typer.Option("--to", help="Target framework key: eqf, acqf, isced-2011, fr-nqf…")],
+    output: Annotated[OutputFormat, typer.Option("--format", help="text (a table) or json.")] = OutputFormat.text,
+    lang: LangOption = "fr",
+    store: StoreOption = None,
+) -> None:
+    """Show the levels of another framework that match a level, with relation, confidence and path."""
+    from cnc_graph.compare import compare_levels
+
+    settings = settings_for(store)
+
+    def action() -> tuple[object, list[object]]:
+        with opened(settings, read_only=True) as graph_store:
+            return compare_levels(graph_store, level, to)  # type: ignore[return-value]
+
+    source, matches = run(action, lang)
+    if output is OutputFormat.json:
+        payload = {"level": source.to_dict(lang), "to": to, "matches": [m.to_dict(lang) for m in matches]}  # type: ignore[attr-defined]
+        out.print_json(json.dumps(payload, ensure_ascii=False))
+        return
+    table = Table("level", "relation", "confidence", "justification", "path", "source", title=f"{level} → {to}")
+    for m in matches:
+        path = " → ".join(
+            [m.path[0].subject.rsplit("/framework/", 1)[-1]] + [e.object.rsplit("/framework/", 1)[-1] for e in m.path]
+        )
+        table.add_row(
+            f"{to}:{m.level.notation}",
+            m.relation,
+            f"{m.confidence:.2f}",
+            m.justification.rsplit("/", 1)[-1],
+            path,
+            "\n".join(dict.fromkeys(m.sources)),
+        )
+    out.print(table)
+    if not matches:
+        out.print(f"no mapping from {level} to {to} is recorded")
+
+
+@app.command("compare")
+def compare_command(
+    a: Annotated[str, typer.Argument(help="Code of the first qualification.")],
+    b: Annotated[str, typer.Argument(help="Code of the second qualification.")],
+    output: Annotated[OutputFormat, typer.Option("--format", help="text (tables) or json.")] = OutputFormat.text,
+    lang: LangOption = "fr",
+    store: StoreOption = None,
+) -> None:
+    """Compare two qualifications side by side: levels everywhere, field, ESCO skills and occupations."""
+    from cnc_graph.compare import compare_qualifications
+
+    settings = settings_for(store)
+
+    def action() -> dict[str, object]:
+        with opened(settings, read_only=True) as graph_store:
+            return compare_qualifications(graph_store, a, b, lang)
+
+    result = run(action, lang)
+    if output is OutputFormat.json:
+        out.print_json(json.dumps(result, ensure_ascii=False))
+        return
+    qa, qb = result["a"], result["b"]
+    table = Table("", a, b, title="Comparison")
+    table.add_row("title", str(qa["title"]), str(qb["title"]))  # type: ignore[index]
+    frameworks = sorted(set(qa["levels"]) | set(qb["levels"]))  # type: ignore[index]
+    for key in frameworks:
+        cells = []
+        for side in (qa, qb):
+            entry = side["levels"].get(key)  # type: ignore[index]
+            cells.append(
+                f"{entry['level']['notation']} ({entry.get('relation_name')}, {entry['confidence']})" if entry else "—"
+            )
+        table.add_row(f"level {key}", *cells)
+    for key in ("duration", "credit_points", "volume_hours"):
+        table.add_row(key, str(qa[key] or "—"), str(qb[key] or "—"))  # type: ignore[index]
+    out.print(table)
+    level = result["level"]
+    out.print(f"levels: {level['match']}" + (f" in {level['framework']}" if level["framework"] else ""))  # type: ignore[index]
+    out.print(f"ISCED-F field: {result['field']['match']}")  # type: ignore[index]
+    for name in ("skills", "occupations"):
+        part = result[name]
+        out.print(
+            f"ESCO {name}: {len(part['shared'])} shared, {len(part['only_a'])} only in {a}, "  # type: ignore[index]
+            f"{len(part['only_b'])} only in {b}; Jaccard {part['jaccard']}"
+        )  # type: ignore[index]
+        for concept in part["shared"]:  # type: ignore[index]
+            out.print(f"  = {concept['label'] or concept['id']}")
+
+
 # --- serve -----------------------------------------------------------------------------------
 
 

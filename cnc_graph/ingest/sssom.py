@@ -173,3 +173,61 @@ def read_sssom_source(source: Source, base_iri: str) -> list[ox.Triple]:
     for path in source.files:
         triples.extend(mapping_set_to_rdf(read_sssom(path), source.key.rsplit("/", 1)[-1], base_iri))
     return triples
+
+
+ROW_COLUMNS = (
+    "subject_id",
+    "predicate_id",
+    "object_id",
+    "mapping_justification",
+    "confidence",
+    "author_id",
+    "mapping_date",
+    "see_also",
+    "comment",
+)
+
+
+def rows_from_rdf(triples: list[ox.Triple], curie_map: dict[str, str]) -> list[dict[str, str]]:
+    """Return SSSOM rows (CURIEs per ``curie_map``) from the mapping records in ``triples`` — the inverse
+    of ``mapping_set_to_rdf`` for the columns it keeps, ordered as the records are numbered."""
+    prefixes = sorted(
+        ((iri, prefix) for prefix, iri in (BUILTIN_PREFIXES | curie_map).items()), key=lambda pair: -len(pair[0])
+    )
+
+    def curie(iri: str) -> str:
+        for namespace, prefix in prefixes:
+            if iri.startswith(namespace):
+                return f"{prefix}:{iri[len(namespace) :]}"
+        return iri
+
+    records: dict[str, dict[str, list[str]]] = {}
+    for t in triples:
+        if isinstance(t.subject, ox.NamedNode) and "/mapping/" in t.subject.value:
+            records.setdefault(t.subject.value, {}).setdefault(t.predicate.value, []).append(t.object.value)
+    columns = {
+        "subject_id": CNC + "mappingSubject",
+        "predicate_id": CNC + "mappingPredicate",
+        "object_id": CNC + "mappingObject",
+        "mapping_justification": CNC + "mappingJustification",
+        "confidence": CNC + "confidence",
+        "author_id": CNC + "mappingAuthor",
+        "mapping_date": CNC + "mappingDate",
+        "see_also": RDFS + "seeAlso",
+        "comment": RDFS + "comment",
+    }
+    iri_columns = {"subject_id", "predicate_id", "object_id", "mapping_justification", "author_id", "see_also"}
+    rows = []
+    for record, props in records.items():
+        if CNC + "mappingSubject" not in props:
+            continue
+        row = {}
+        for column, prop in columns.items():
+            found = props.get(prop, [])
+            row[column] = "|".join(sorted(curie(v) if column in iri_columns else v for v in found))
+        row["_order"] = record.rsplit("/", 1)[-1]
+        rows.append(row)
+    rows.sort(key=lambda r: int(r["_order"]) if r["_order"].isdigit() else 0)
+    for row in rows:
+        del row["_order"]
+    return rows
