@@ -2,8 +2,9 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: serve test lint install clean
+.PHONY: serve test lint install servers clean
 
 $(BIN)/cnc-graph: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,11 +14,18 @@ $(BIN)/cnc-graph: pyproject.toml
 
 install: $(BIN)/cnc-graph
 
+# The backend tests start real SPARQL servers: Oxigraph (PyPI, in the venv) and Virtuoso 7 (Debian).
+servers:
+	@command -v virtuoso-t >/dev/null || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq virtuoso-opensource >/dev/null; }
+
 serve: install
 	$(BIN)/cnc-graph serve
 
-test: install
+lint: install
 	$(BIN)/ruff check cnc_graph api tests bench
+
+test: install servers lint
 	$(BIN)/pytest -q
 
 clean:

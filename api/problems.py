@@ -42,6 +42,9 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(CncError)
     async def cnc_error(request: Request, exc: CncError) -> JSONResponse:
+        own_status = getattr(exc, "http_status", None)
+        if own_status:
+            return problem(own_status, _title(own_status), str(exc))
         for kind, status, title in STATUS:
             if isinstance(exc, kind):
                 extra: dict[str, object] = {}

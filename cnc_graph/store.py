@@ -4,7 +4,7 @@ Selectors (``Settings.store`` / ``CNC_STORE`` / ``--store``):
 
 - ``oxigraph:PATH`` or a plain ``PATH``: the embedded pyoxigraph store on disk (the default);
 - ``oxigraph:memory`` or ``memory``: an in-memory store (tests, one-off runs);
-- ``http://HOST:PORT…``: a remote SPARQL 1.1 server (see ``remote_store``).
+- ``http://HOST:PORT…``, ``sparql+virtuoso:URL``, ``sparql:URL…``: a remote SPARQL 1.1 server (see ``remote_store``).
 
 Every source lives in its own named graph. Queries that name no dataset see the union of the
 public named graphs as their default graph; private and staging graphs are never part of it.
@@ -13,7 +13,7 @@ public named graphs as their default graph; private and staging graphs are never
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,7 +66,7 @@ class GraphStore(Protocol):
         self,
         sparql: str,
         *,
-        bindings: Mapping[str, Term] | None = None,
+        bindings: Mapping[str, Term | Sequence[Term]] | None = None,
         public_only: bool = True,
     ) -> QueryResult:
         """Run a SPARQL query; without a dataset clause it sees the union of public graphs."""
@@ -100,6 +100,8 @@ class OxigraphStore:
         self.base_iri = base_iri
         self.path = path
         self.read_only = read_only
+        # Bumped on every committed write: lets caches and read-only query workers know to refresh.
+        self.generation = 0
         self._store = _open_oxigraph(path, read_only)
 
     # --- reading -------------------------------------------------------------------------
@@ -116,7 +118,7 @@ class OxigraphStore:
         self,
         sparql: str,
         *,
-        bindings: Mapping[str, Term] | None = None,
+        bindings: Mapping[str, Term | Sequence[Term]] | None = None,
         public_only: bool = True,
     ) -> QueryResult:
         """Run a SPARQL query; without a dataset clause it sees the union of public graphs."""
@@ -201,6 +203,7 @@ class OxigraphStore:
             if operations:
                 self._store.update(" ;\n".join(operations))
             self._store.flush()
+            self.generation += 1
         except OSError as exc:
             for staging, _ in staged:
                 self._discard(staging)
@@ -221,6 +224,7 @@ class OxigraphStore:
         try:
             self._store.extend(ox.Quad(t.subject, t.predicate, t.object, node) for t in triples)
             self._store.flush()
+            self.generation += 1
         except OSError as exc:
             raise StoreError(f"store {self.path or 'memory'}: write failed: {exc}") from exc
 
@@ -240,22 +244,25 @@ _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 _VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def bind_values(sparql: str, bindings: Mapping[str, Term]) -> str:
+def bind_values(sparql: str, bindings: Mapping[str, Term | Sequence[Term]]) -> str:
     """Return ``sparql`` with ``VALUES`` for ``bindings`` at the start of its outer WHERE block.
 
-    Terms are written in their N-Triples form, which pyoxigraph escapes strictly: a bound value
-    can never change the shape of the query.
+    A binding is one term or a sequence of terms (then the variable takes each in turn). Terms are
+    written in their N-Triples form, which pyoxigraph escapes strictly: a bound value can never
+    change the shape of the query.
     """
     match = _WHERE.search(sparql)
     if match is None:
         raise ValueError("a query with bindings needs an explicit WHERE { … } block")
     clauses = []
-    for name, term in bindings.items():
+    for name, bound in bindings.items():
         if not _VARIABLE.fullmatch(name):
             raise ValueError(f"invalid variable name {name!r}")
-        if not isinstance(term, ox.NamedNode | ox.Literal):
-            raise TypeError(f"binding ?{name} must be an IRI or a literal")
-        clauses.append(f"VALUES ?{name} {{ {term} }}")
+        terms = [bound] if isinstance(bound, ox.NamedNode | ox.Literal | ox.BlankNode) else list(bound)
+        for term in terms:
+            if not isinstance(term, ox.NamedNode | ox.Literal):
+                raise TypeError(f"binding ?{name} must be IRIs or literals")
+        clauses.append(f"VALUES ?{name} {{ {' '.join(str(term) for term in terms)} }}")
     return sparql[: match.end()] + " " + " ".join(clauses) + " " + sparql[match.end() :]
 
 
@@ -287,8 +294,8 @@ def _open_oxigraph(path: Path | None, read_only: bool) -> ox.Store:
 
 
 def parse_selector(selector: str) -> tuple[str, str]:
-    """Split a store selector into (kind, location): ('oxigraph', path|'memory') or ('http', url)."""
-    if selector.startswith(("http://", "https://")):
+    """Split a store selector into (kind, location): ('oxigraph', path|'memory') or ('http', url|selector)."""
+    if selector.startswith(("http://", "https://", "sparql:", "sparql+")):
         return "http", selector
     if selector.startswith("oxigraph:"):
         selector = selector[len("oxigraph:") :]
@@ -301,6 +308,8 @@ def open_store(selector: str, base_iri: str, read_only: bool = False) -> GraphSt
     """Return the store a selector names (see the module docstring)."""
     kind, location = parse_selector(selector)
     if kind == "http":
-        raise StoreError(f"remote SPARQL stores ({location}) are not available in this version; use oxigraph:PATH")
+        from cnc_graph.remote_store import SparqlEndpointStore  # here: remote_store imports this module
+
+        return SparqlEndpointStore(location, base_iri, read_only=read_only)
     path = None if location == "memory" else Path(location)
     return OxigraphStore(path, base_iri, read_only=read_only)

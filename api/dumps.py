@@ -1,0 +1,84 @@
+"""``/dumps``: full dumps (whole graph and per named graph) described with DCAT and VoID, streamed from disk."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from pathlib import Path as FsPath
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import FileResponse, Response
+
+from api import html
+from api.deps import get_settings, get_store
+from api.negotiation import choose_rdf
+from cnc_graph.catalog import catalog as dump_catalog
+from cnc_graph.catalog import dump_keys
+from cnc_graph.errors import NotFound
+from cnc_graph.export import SYNTAXES, dump_name, serialise, write_dump
+from cnc_graph.queries import select, value
+from cnc_graph.settings import Settings
+from cnc_graph.store import GraphStore
+
+router = APIRouter(tags=["dumps"])
+_LOCK = threading.Lock()
+NAME = re.compile(r"^[a-z0-9-]+\.(nt|ttl|jsonld)$")
+
+
+def dumps_dir(request: Request) -> FsPath:
+    """Return the folder where dumps are written (beside the store, or a temporary folder)."""
+    return request.app.state.dumps_dir  # type: ignore[no-any-return]
+
+
+@router.get(
+    "/dumps",
+    summary="The dumps on offer, described with DCAT and VoID",
+    responses={200: {"content": {"application/ld+json": {}, "text/turtle": {}, "text/html": {}}}},
+)
+def list_dumps(
+    request: Request, store: GraphStore = Depends(get_store), settings: Settings = Depends(get_settings)
+) -> Response:
+    """Return the DCAT catalogue (JSON-LD by default, Turtle by Accept, HTML for browsers)."""
+    chosen = choose_rdf(request, default="jsonld")
+    url = str(request.url_for("list_dumps"))
+    if chosen == "html":
+        rows = []
+        for key, count in dump_keys(store, settings.base_iri).items():
+            links = " · ".join(html.link(f"{url}/{dump_name(key, s)}", s) for s in ("nt", "ttl", "jsonld"))
+            rows.append([html.escape(key or "whole graph (union of public graphs)"), str(count), links])
+        body = html.table(["graph", "triples", "download"], rows)
+        body += "<p>Licence: CC BY 4.0. " + html.link("?format=ttl", "DCAT/VoID description") + "</p>"
+        return Response(html.page("Dumps", body), media_type="text/html")
+    triples = dump_catalog(store, settings.base_iri, url)
+    return Response(
+        serialise(triples, chosen, settings, str(request.url_for("jsonld_context"))),
+        media_type=SYNTAXES[chosen].media_type,
+    )
+
+
+@router.get("/dumps/{name}", summary="Download one dump (streamed)")
+def get_dump(
+    request: Request,
+    name: str = Path(description="e.g. cnc-graph.nt or graph-framework-cnc.ttl", examples=["cnc-graph.nt"]),
+    store: GraphStore = Depends(get_store),
+    settings: Settings = Depends(get_settings),
+) -> FileResponse:
+    """Stream a dump file; it is written once per store generation and served from disk."""
+    if not NAME.fullmatch(name):
+        raise NotFound(f"no dump called « {name} »")
+    extension = name.rsplit(".", 1)[1]
+    syntax = "ttl" if extension == "ttl" else extension
+    offered = dump_keys(store, settings.base_iri)
+    keys = {dump_name(key, syntax): key for key in offered}
+    if name not in keys:
+        raise NotFound(f"no dump called « {name} »; see /dumps")
+    # The folder is named after the store's state, so a rebuilt or changed graph never serves an old dump.
+    built = select(store, "build_info")
+    state = f"{getattr(store, 'generation', 0)}|{built and value(built[0]['modified'])}|{sorted((str(k), n) for k, n in offered.items())}"
+    folder = dumps_dir(request) / hashlib.sha1(state.encode()).hexdigest()[:16]
+    path = folder / name
+    with _LOCK:
+        if not path.exists():
+            write_dump(store, path, syntax, keys[name], settings)
+    return FileResponse(path, media_type=SYNTAXES[syntax].media_type, filename=name)

@@ -1,0 +1,62 @@
+"""Dereferenceable IRIs (``/id/…``) and the published JSON-LD context (``/context.jsonld``).
+
+Every resource IRI ``{base}{path}`` is served at ``/id/{path}`` directly (200, no 303 redirect):
+HTML for browsers, JSON-LD, Turtle, N-Triples or RDF/XML on request (``Accept`` or ``format=``).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from api.deps import get_language, get_settings, get_store
+from api.negotiation import choose_rdf
+from api.representations import rdf_response
+from cnc_graph.export import describe_resource
+from cnc_graph.jsonld import context
+from cnc_graph.settings import Settings
+from cnc_graph.store import GraphStore
+
+router = APIRouter(tags=["linked data"])
+
+
+@router.get("/context.jsonld", name="jsonld_context", summary="The JSON-LD context of every JSON-LD response")
+def jsonld_context(settings: Settings = Depends(get_settings)) -> JSONResponse:
+    """Return the context, derived from the ontology (one term per property, typed values, prefixes)."""
+    return JSONResponse(
+        context(settings.root / "ontology" / "cnc.ttl"),
+        media_type="application/ld+json",
+        headers={"Cache-Control": "public, max-age=3600", "Access-Control-Allow-Origin": "*"},
+    )
+
+
+@router.get(
+    "/id/{path:path}",
+    summary="Dereference a resource IRI",
+    responses={
+        200: {
+            "content": {
+                "text/html": {},
+                "application/ld+json": {},
+                "text/turtle": {},
+                "application/n-triples": {},
+                "application/rdf+xml": {},
+            }
+        }
+    },
+)
+def dereference(
+    request: Request,
+    path: str = Path(
+        description="The IRI's path under the base, e.g. framework/cnc/level/6", examples=["framework/cnc/level/6"]
+    ),
+    format: str | None = Query(None, description="jsonld, ttl, nt, rdfxml or html (overrides Accept)."),
+    store: GraphStore = Depends(get_store),
+    settings: Settings = Depends(get_settings),
+    lang: str = Depends(get_language),
+) -> Response:
+    """Return what the graph says about ``{base}{path}``; 404 (problem+json) if nothing."""
+    chosen = choose_rdf(request, default="jsonld")
+    iri = settings.base_iri + path
+    triples = describe_resource(store, iri)
+    return rdf_response(request, triples, chosen, settings, path, iri, lang)

@@ -1,0 +1,99 @@
+"""``/api/qualifications``: search and filter the register; one qualification in JSON-LD, Turtle or HTML."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response
+
+from api.deps import get_language, get_settings, get_store
+from api.negotiation import choose_rdf
+from api.representations import rdf_response
+from cnc_graph.compare import comparable_qualifications
+from cnc_graph.export import describe_qualification
+from cnc_graph.labels import pick
+from cnc_graph.search import search_index
+from cnc_graph.settings import Settings
+from cnc_graph.store import GraphStore
+
+router = APIRouter(prefix="/api/qualifications", tags=["qualifications"])
+
+
+@router.get("", summary="Search and filter qualifications")
+def search_qualifications(
+    q: str | None = Query(
+        None,
+        max_length=200,
+        description="Words of the title, in any language; accents and case are ignored.",
+        examples=["developpement"],
+    ),
+    level: str | None = Query(
+        None, description="A level: `5` (CNC) or `FRAMEWORK:LEVEL`, e.g. `cnc:5`, `eqf:6`.", examples=["cnc:5"]
+    ),
+    subsector: str | None = Query(
+        None,
+        description="general-education, vocational-training, higher-education or continuing-training.",
+        examples=["vocational-training"],
+    ),
+    field: str | None = Query(None, description="ISCED-F code or prefix (2–4 digits).", examples=["06"]),
+    page: int = Query(1, ge=1, le=100_000, description="Page number, from 1."),
+    size: int = Query(20, ge=1, le=100, description="Items per page (1–100)."),
+    store: GraphStore = Depends(get_store),
+    lang: str = Depends(get_language),
+) -> dict[str, object]:
+    """Return one page of qualifications: `{"items": [{"id", "code", "title", "title_lang", "level": {"cnc": "5",
+    "eqf": "5", …}, "subsector", "field", "awarding_body"}], "total", "page", "size"}`.
+
+    `title_lang` differs from the requested language when the title is a fallback.
+    """
+    result = search_index(store).search(q, level, subsector, field, lang, page, size)
+    return {"items": result.items, "total": result.total, "page": result.page, "size": result.size, "lang": lang}
+
+
+@router.get(
+    "/{code}",
+    summary="One qualification (JSON-LD, Turtle, N-Triples, RDF/XML or HTML)",
+    responses={
+        200: {
+            "content": {
+                "application/ld+json": {},
+                "text/turtle": {},
+                "application/n-triples": {},
+                "application/rdf+xml": {},
+                "text/html": {},
+            }
+        }
+    },
+)
+def get_qualification(
+    request: Request,
+    code: str = Path(
+        pattern=r"^[A-Z0-9][A-Z0-9-]{0,63}$", description="The qualification's code.", examples=["OFPPT-TS-TDI"]
+    ),
+    format: str | None = Query(None, description="jsonld, ttl, nt, rdfxml or html (overrides Accept)."),
+    store: GraphStore = Depends(get_store),
+    settings: Settings = Depends(get_settings),
+    lang: str = Depends(get_language),
+) -> Response:
+    """Return the qualification's card: JSON-LD (with the published context) by default, by `Accept` otherwise."""
+    chosen = choose_rdf(request, default="jsonld")
+    triples = describe_qualification(store, code, settings.base_iri)
+    subject = f"{settings.base_iri}qualification/{code}"
+    titles = {
+        t.object.language or "und": t.object.value
+        for t in triples
+        if t.subject.value == subject and t.predicate.value == "http://purl.org/dc/terms/title"
+    }
+    title = pick(titles, lang)[0] or code
+    return rdf_response(request, triples, chosen, settings, title, subject, lang)
+
+
+@router.get("/{code}/comparable", summary="Qualifications comparable with this one, ranked")
+def comparable(
+    code: str = Path(pattern=r"^[A-Z0-9][A-Z0-9-]{0,63}$", examples=["OFPPT-TS-TDI"]),
+    framework: str | None = Query(None, description="Only candidates with a level in this framework."),
+    limit: int = Query(10, ge=1, le=100),
+    store: GraphStore = Depends(get_store),
+    lang: str = Depends(get_language),
+) -> dict[str, object]:
+    """Return `{"code", "items": [{"code", "score", "level", "field", "skills_jaccard", "reason"}]}`."""
+    return {"code": code, "items": comparable_qualifications(store, code, framework, limit, lang)}

@@ -1,0 +1,725 @@
+"""The graph store on a SPARQL 1.1 server: SPARQL Protocol to query and update, Graph Store Protocol to load.
+
+Selectors (``CNC_STORE`` / ``--store``; ``open_store`` sends every one of these here):
+
+- ``http://HOST:PORT[/PATH]`` — an Oxigraph server (``oxigraph serve``): ``PATH/query``, ``PATH/update``
+  and ``PATH/store``;
+- ``sparql+oxigraph:URL`` — the same, said explicitly;
+- ``sparql+virtuoso:http://HOST:PORT[/sparql]`` — Virtuoso 7: ``/sparql`` for queries and updates,
+  ``/sparql-graph-crud`` for loads. The anonymous ``SPARQL`` user needs the ``SPARQL_UPDATE`` role
+  (``isql-vt PORT dba PASSWORD 'exec=grant SPARQL_UPDATE to "SPARQL";'``), so keep such a server on a
+  private network: this store sends no credentials;
+- ``sparql:QUERY_URL;update=UPDATE_URL;store=STORE_URL`` — any other SPARQL 1.1 server (Fuseki, GraphDB…)
+  with each endpoint named; ``update`` defaults to the query URL, ``store`` is needed only to write.
+
+A program can also pass an ``Endpoints`` value instead of a selector.
+
+Which graphs are ours. A shared server holds graphs that are not ours (Virtuoso keeps its own system
+graphs, such as ``http://www.openlinksw.com/schemas/virtrdf#``), so this store manages the named graphs
+whose IRI starts with the base IRI, and only those: ``graphs()`` lists them, writes outside the base are
+refused. The **public graphs** are those of ours that ``is_public_graph`` accepts (not private, not staging).
+
+Reading. A query that names no dataset sees the union of the public graphs, as with the embedded store:
+the store lists them (``SELECT DISTINCT ?g``) and sends them as ``default-graph-uri`` and
+``named-graph-uri``. With no public graph at all it sends one graph that cannot exist, since an empty
+list would mean "the server's own default". A query's own ``FROM``/``FROM NAMED`` clauses are removed
+when ``public_only``: the embedded store and Oxigraph let the protocol dataset override them, but
+Virtuoso merges them in, which would let ``FROM NAMED <…/graph/private/…>`` read private graphs. With
+``public_only=False`` a query sees all our graphs, private and staging ones too (still none of the
+server's others), or the dataset it names itself. The prefixes and base IRI the embedded store declares
+are declared too, on the query's first line and only when it uses them. Only SELECT, ASK,
+CONSTRUCT and DESCRIBE are sent: Virtuoso runs an update given as ``query=``. Results are the same
+pyoxigraph objects as the embedded store returns (``QuerySolutions``, ``QueryBoolean``), and CONSTRUCT or
+DESCRIBE give ``RemoteTriples``, an iterator of ``ox.Triple`` with ``serialize()`` like ``QueryTriples``.
+
+Writing. Each new graph content is serialised to N-Triples and PUT (Graph Store Protocol) into a private
+staging graph with a name unique to the transaction; then one SPARQL Update request swaps every staged
+graph in (``MOVE SILENT <staging> TO <g> ; …``, plus ``DROP``/``ADD`` for drops and additions), so readers
+see the old graphs or the new ones, as far as the server runs one update request as one transaction
+(Oxigraph and Virtuoso do). On any failure the staging graphs are dropped and the public graphs are left
+as they were. Loads go through the Graph Store Protocol rather than ``INSERT DATA`` because Virtuoso
+refuses blank nodes and ``xsd:duration`` literals in ``INSERT DATA``.
+
+Errors. Every failure is a ``StoreError`` naming the endpoint URL and what happened: ``HTTP STATUS
+REASON: first line of the server's message``, "cannot connect", or "no answer within N s". A query the
+server rejects with 400 is a ``QueryRejected``, both a ``StoreError`` and an ``InputError`` (the caller's
+query is at fault, as with the embedded store's syntax errors). Connection failures are retried with
+exponential backoff; HTTP errors and timeouts are not. A request that may already have reached the
+server (an update whose connection dropped) is not sent again.
+
+Virtuoso quirks handled here (7.2.5, Debian's ``virtuoso-opensource``):
+
+- ``GRAPH ?g {}`` yields one row with ``?g`` unbound: the graph listing matches ``GRAPH ?g { ?s ?p ?o }``.
+- ASK answers in JSON are a SELECT result with one variable, ``__ASK_RETVAL``: one row is true, none is
+  false; they become a ``QueryBoolean``.
+- JSON results name blank nodes ``nodeID://b10000``, which pyoxigraph refuses: they become ``b10000``,
+  the label Virtuoso's N-Triples use for the same node.
+- Durations are stored as numbers: ``"P2Y"^^xsd:duration`` comes back as ``"24"`` (months) and
+  ``"P1D"`` as ``"86400.0"`` (seconds); results are rewritten to ``P2Y`` and ``P1D``. Mixed durations
+  (``P1Y2M3D``) are kept as written. Comparisons inside the server still see numbers: ``"P2Y"^^xsd:duration``
+  matches ``"24"^^xsd:integer`` too, and ``STR(?duration)`` is ``"24"``.
+- ``xsd:boolean`` is stored as an integer (``"true"`` and ``"1"^^xsd:integer`` on the same subject and
+  predicate are one triple) and comes back in JSON as ``"1"``, rewritten to ``"true"``.
+- Results are cut at ``[SPARQL] ResultSetMaxRows`` (10000 in Debian's ``virtuoso.ini``). A cut SELECT
+  says so in ``X-SPARQL-MaxRows``, which raises a ``StoreError``; a cut CONSTRUCT says nothing (it gives
+  the first 10001 triples), so raise that setting above the largest CONSTRUCT you run: the import's
+  validation context reads every public triple that way.
+
+Both servers normalise literals the way the embedded store does (language tags lower-cased, numbers in
+canonical form).
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import http
+import http.client
+import json
+import re
+import tempfile
+import time
+import urllib.error
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from itertools import islice
+from typing import IO, TypeVar
+from urllib.parse import urlsplit
+
+import pyoxigraph as ox
+import requests
+from SPARQLWrapper import JSON, POST, URLENCODED, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import (
+    EndPointInternalError,
+    EndPointNotFound,
+    QueryBadFormed,
+    SPARQLWrapperException,
+    Unauthorized,
+    URITooLong,
+)
+from urllib3.exceptions import NewConnectionError
+
+from cnc_graph.errors import InputError, StoreError
+from cnc_graph.namespaces import PREFIXES, XSD, is_public_graph, staging_graph_iri
+from cnc_graph.store import StoreTransaction, Term, bind_values
+
+T = TypeVar("T")
+
+USER_AGENT = "cnc-graph (SparqlEndpointStore)"
+QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+N_TRIPLES = "application/n-triples"
+LOAD_CHUNK = 50_000
+_NO_GRAPH_SEGMENT = "graph/private/none"
+
+_PROLOGUE = re.compile(r"(?:\s+|#[^\n]*|BASE\s*<[^>]*>|PREFIX\s+[^\s:]*:\s*<[^>]*>)*", re.IGNORECASE)
+_FORM = re.compile(rf"({'|'.join(QUERY_FORMS)})\b", re.IGNORECASE)
+_DECLARED_PREFIX = re.compile(r"PREFIX\s+([^\s:]*):", re.IGNORECASE)
+_DECLARED_BASE = re.compile(r"(?:^|\s)BASE\s*<", re.IGNORECASE)
+# Strings, IRIs and comments, masked before looking for keywords so that "FROM" in them is not one.
+_OPAQUE = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n]|\\.)*"'
+    r"|'(?:[^'\\\n]|\\.)*'"
+    r"|<[^<>\"{}|^`\\\x00-\x20]*>"
+    r"|#[^\n]*",
+)
+_KEYWORD_FROM = r"(?<![\w?$:])FROM(?![\w:-])"
+_DATASET_CLAUSE = re.compile(
+    _KEYWORD_FROM + r"(?:\s+NAMED(?![\w:-]))?\s*(?:<[^>]*>|[^\s{}<>]*:[^\s{}<>]*)", re.IGNORECASE
+)
+_ANY_FROM = re.compile(_KEYWORD_FROM, re.IGNORECASE)
+_RELATIVE_IRI = re.compile(r"<(?![A-Za-z][A-Za-z0-9+.-]*:)[^<>\"{}|^`\\\x00-\x20]*>")
+_BNODE_LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?")
+_DURATIONS = {XSD + "duration", XSD + "yearMonthDuration", XSD + "dayTimeDuration"}
+_BOOLEAN = XSD + "boolean"
+
+
+class QueryRejected(InputError, StoreError):
+    """The server refused a query as malformed (HTTP 400): the caller's query is at fault."""
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where a SPARQL server answers queries, updates and Graph Store Protocol requests."""
+
+    query: str
+    update: str
+    store: str | None
+    dialect: str = "generic"
+
+
+def parse_endpoints(selector: str) -> Endpoints:
+    """Return the endpoints a remote store selector names (see the module docstring)."""
+    if selector.startswith(("http://", "https://")):
+        return _oxigraph_endpoints(selector)
+    kind, sep, url = selector.partition(":")
+    if not sep or not url.startswith(("http://", "https://")):
+        raise StoreError(
+            f"store selector {selector!r} is not understood: use http://HOST:PORT (Oxigraph server), "
+            "sparql+virtuoso:URL, or sparql:QUERY_URL;update=UPDATE_URL;store=STORE_URL"
+        )
+    if kind == "sparql+oxigraph":
+        return _oxigraph_endpoints(url)
+    if kind == "sparql+virtuoso":
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        query = url if parts.path.strip("/") else origin + "/sparql"
+        return Endpoints(query, query, origin + "/sparql-graph-crud", "virtuoso")
+    if kind == "sparql":
+        query, *options = re.split(r";(?=(?:update|store)=)", url)
+        named = dict(option.split("=", 1) for option in options)
+        return Endpoints(query, named.get("update", query), named.get("store"), "generic")
+    raise StoreError(f"selector {selector!r}: unknown kind {kind!r}; use sparql, sparql+oxigraph or sparql+virtuoso")
+
+
+def _oxigraph_endpoints(url: str) -> Endpoints:
+    root = url.rstrip("/")
+    return Endpoints(root + "/query", root + "/update", root + "/store", "oxigraph")
+
+
+class RemoteTriples:
+    """The triples of a remote CONSTRUCT or DESCRIBE: iterate over them, or ``serialize()`` them."""
+
+    def __init__(self, triples: Iterable[ox.Triple]) -> None:
+        self._triples = iter(triples)
+
+    def __iter__(self) -> Iterator[ox.Triple]:
+        return self
+
+    def __next__(self) -> ox.Triple:
+        return next(self._triples)
+
+    def serialize(self, output: IO[bytes] | str | None = None, format: ox.RdfFormat | None = None) -> bytes | None:
+        """Write the remaining triples to ``output`` (or return them as bytes) in ``format``, N-Triples by default."""
+        return ox.serialize(self, output, format or ox.RdfFormat.N_TRIPLES)
+
+
+RemoteQueryResult = ox.QuerySolutions | ox.QueryBoolean | RemoteTriples
+
+
+@dataclass
+class _Answer:
+    body: bytes
+    content_type: str
+    headers: Mapping[str, str]
+
+
+class _HttpFailure(Exception):
+    """An HTTP error status, raised inside a request attempt and turned into a StoreError outside it."""
+
+    def __init__(self, status: int, reason: str, body: bytes) -> None:
+        super().__init__(status)
+        self.status = status
+        self.reason = reason or _reason(status)
+        self.body = body
+
+
+class SparqlEndpointStore:
+    """A ``GraphStore`` on a SPARQL 1.1 server (Oxigraph server, Virtuoso, or any other by its endpoints)."""
+
+    def __init__(
+        self,
+        url: str | Endpoints,
+        base_iri: str,
+        timeout_s: float = 30,
+        retries: int = 3,
+        *,
+        backoff_s: float = 0.25,
+        read_only: bool = False,
+    ) -> None:
+        self.endpoints = url if isinstance(url, Endpoints) else parse_endpoints(url)
+        self.url = self.endpoints.query
+        self.base_iri = base_iri
+        self.timeout_s = timeout_s
+        self.retries = retries
+        self.backoff_s = backoff_s
+        self.read_only = read_only
+        # Bumped on every write committed through this store, as OxigraphStore does, for the caches keyed on it;
+        # writes by other clients of the same server do not bump it.
+        self.generation = 0
+        self._session = requests.Session()
+        self._session.headers["User-Agent"] = USER_AGENT
+
+    def __repr__(self) -> str:
+        return f"SparqlEndpointStore({self.url!r}, dialect={self.endpoints.dialect!r})"
+
+    # --- reading -------------------------------------------------------------------------
+
+    def our_graphs(self) -> list[str]:
+        """Return every named graph under the base IRI, private and staging ones included."""
+        pattern = "{ ?s ?p ?o }" if self.endpoints.dialect == "virtuoso" else "{}"
+        base = ox.Literal(self.base_iri)
+        text = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {pattern} FILTER(STRSTARTS(STR(?g), {base})) }}"
+        rows = self._solutions(text, "listing the named graphs")
+        return sorted(
+            row["g"].value
+            for row in rows
+            if isinstance(row["g"], ox.NamedNode) and row["g"].value.startswith(self.base_iri)
+        )
+
+    def public_graphs(self) -> list[ox.NamedNode]:
+        """Return the named graphs that form the public default graph."""
+        return [ox.NamedNode(g) for g in self.our_graphs() if is_public_graph(self.base_iri, g)]
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        bindings: Mapping[str, Term | Sequence[Term]] | None = None,
+        public_only: bool = True,
+    ) -> RemoteQueryResult:
+        """Return the result of a SPARQL query; without a dataset clause it sees the union of public graphs."""
+        if bindings:
+            sparql = bind_values(sparql, bindings)
+        form = query_form(sparql)
+        has_dataset = bool(_ANY_FROM.search(_mask(sparql)))
+        if public_only:
+            if has_dataset:
+                sparql = strip_dataset_clauses(sparql)
+            dataset: list[str] | None = [g.value for g in self.public_graphs()]
+        else:
+            dataset = None if has_dataset else self.our_graphs()
+        if dataset is not None and not dataset:
+            dataset = [self.base_iri + _NO_GRAPH_SEGMENT]
+        answer = self._attempts("query", self.url, lambda: self._post_query(self._prologue(sparql), form, dataset))
+        if form in ("SELECT", "ASK"):
+            return self._parse_solutions(answer, "query", form)
+        return RemoteTriples(self._parse_triples(answer))
+
+    def graphs(self, public_only: bool = False) -> dict[str, int]:
+        """Return the named graphs under the base IRI with their triple counts."""
+        text = (
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
+            f"FILTER(STRSTARTS(STR(?g), {ox.Literal(self.base_iri)})) }} GROUP BY ?g"
+        )
+        counts: dict[str, int] = {}
+        for row in self._solutions(text, "counting the triples of each graph"):
+            name = row["g"].value
+            if not name.startswith(self.base_iri) or (public_only and not is_public_graph(self.base_iri, name)):
+                continue
+            counts[name] = int(row["n"].value)
+        return dict(sorted(counts.items()))
+
+    def is_empty(self) -> bool:
+        """Return whether the store holds no public graph at all."""
+        return not self.public_graphs()
+
+    # --- writing -------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[StoreTransaction]:
+        """Collect changes; at the end stage them on the server and swap them in with one update, or none on error."""
+        tx = StoreTransaction()
+        yield tx
+        self._commit(tx)
+
+    def replace_graph(self, graph: str, triples: Iterable[ox.Triple]) -> None:
+        """Make ``graph`` hold exactly ``triples``, atomically."""
+        with self.transaction() as tx:
+            tx.replace_graph(graph, triples)
+
+    def add(self, graph: str, triples: Iterable[ox.Triple]) -> None:
+        """Add ``triples`` to ``graph``, atomically."""
+        with self.transaction() as tx:
+            tx.add(graph, triples)
+
+    def close(self) -> None:
+        """Release the HTTP connections."""
+        self._session.close()
+
+    def _commit(self, tx: StoreTransaction) -> None:
+        if self.read_only:
+            raise StoreError(f"SPARQL endpoint {self.url}: this store was opened read-only")
+        replacements = {self._own(g): triples for g, triples in tx.replacements.items()}
+        additions = {self._own(g): triples for g, triples in tx.additions.items() if triples}
+        drops = {self._own(g) for g in tx.drops} | {g for g, triples in replacements.items() if not triples}
+        if not (replacements or additions or drops):
+            return
+        token = uuid.uuid4().hex[:12]
+        staged: list[str] = []
+        operations: list[str] = []
+        try:
+            for graph, triples in replacements.items():
+                if triples:
+                    staging = _staging(graph, token)
+                    staged.append(staging)
+                    self._load(staging, triples, graph)
+                    operations.append(f"MOVE SILENT {_iri(staging)} TO {_iri(graph)}")
+            operations += [f"DROP SILENT GRAPH {_iri(g)}" for g in sorted(drops)]
+            for graph, triples in additions.items():
+                staging = _staging(graph + "-add", token)
+                staged.append(staging)
+                self._load(staging, triples, graph)
+                operations.append(f"ADD SILENT {_iri(staging)} TO {_iri(graph)}")
+                operations.append(f"DROP SILENT GRAPH {_iri(staging)}")
+            self._update(" ;\n".join(operations), f"swapping in {len(replacements) + len(additions)} graph(s)")
+            self.generation += 1
+        except BaseException:
+            self._discard(staged)
+            raise
+
+    def _own(self, graph: str) -> str:
+        try:
+            ox.NamedNode(graph)
+        except ValueError as exc:
+            raise StoreError(f"SPARQL endpoint {self.url}: <{graph}> is not a valid graph IRI: {exc}") from exc
+        if not graph.startswith(self.base_iri):
+            raise StoreError(
+                f"SPARQL endpoint {self.url}: graph <{graph}> is outside the base IRI {self.base_iri}; "
+                "this store only manages graphs under it"
+            )
+        return graph
+
+    def _load(self, staging: str, triples: Sequence[ox.Triple], graph: str) -> None:
+        if not self.endpoints.store:
+            raise StoreError(
+                f"SPARQL endpoint {self.url}: no Graph Store Protocol endpoint to load into; "
+                "add ;store=URL to the sparql: selector"
+            )
+        store_url = self.endpoints.store
+        with tempfile.TemporaryFile() as body:
+            it = iter(triples)
+            while chunk := list(islice(it, LOAD_CHUNK)):
+                body.write(ox.serialize(chunk, format=ox.RdfFormat.N_TRIPLES))
+            size = body.tell()
+
+            def put() -> None:
+                body.seek(0)
+                response = self._session.put(
+                    store_url,
+                    params={"graph": staging},
+                    data=body,
+                    headers={"Content-Type": N_TRIPLES, "Content-Length": str(size)},
+                    timeout=self.timeout_s,
+                )
+                if not response.ok:
+                    raise _HttpFailure(response.status_code, response.reason, response.content)
+
+            self._attempts(f"loading {len(triples)} triple(s) for <{graph}>", store_url, put, idempotent=True)
+
+    def _update(self, text: str, what: str, retries: int | None = None) -> None:
+        def send() -> None:
+            wrapper = SPARQLWrapper(self.url, updateEndpoint=self.endpoints.update, agent=USER_AGENT)
+            wrapper.setMethod(POST)
+            wrapper.setRequestMethod(URLENCODED)
+            wrapper.setReturnFormat(JSON)
+            wrapper.setQuery(text)
+            if not wrapper.isSparqlUpdateRequest():
+                raise StoreError(f"internal error: not a SPARQL update: {text[:80]}")
+            wrapper.timeout = self.timeout_s  # type: ignore[assignment]  # setTimeout() would cut it to an int
+            wrapper.query().response.read()
+
+        self._attempts(what, self.endpoints.update, send, idempotent=False, retries=retries)
+
+    def _discard(self, staged: list[str]) -> None:
+        if not staged:
+            return
+        with suppress(StoreError):  # best effort: the error being raised is the one to report
+            self._update(" ;\n".join(f"DROP SILENT GRAPH {_iri(g)}" for g in staged), "dropping staging graphs", 0)
+
+    # --- the protocol ----------------------------------------------------------------------
+
+    def _prologue(self, sparql: str) -> str:
+        """Return ``sparql`` after the base and the prefixes it uses without declaring them, as the embedded store.
+
+        They go on its first line, and only those it needs, so that the server's error positions stay right
+        from the second line on.
+        """
+        masked = _mask(sparql)
+        declared = set(_DECLARED_PREFIX.findall(masked))
+        words = []
+        if _RELATIVE_IRI.search(sparql) and not _DECLARED_BASE.search(masked):
+            words.append(f"BASE <{self.base_iri}>")
+        for prefix, iri in PREFIXES.items():
+            if prefix not in declared and re.search(rf"(?<![\w.\-?$:]){prefix}:", masked):
+                words.append(f"PREFIX {prefix}: <{iri}>")
+        return " ".join([*words, sparql])
+
+    def _solutions(self, text: str, what: str) -> ox.QuerySolutions:
+        answer = self._attempts(what, self.url, lambda: self._post_query(text, "SELECT", None))
+        result = self._parse_solutions(answer, what, "SELECT")
+        if not isinstance(result, ox.QuerySolutions):
+            raise StoreError(f"SPARQL endpoint {self.url}: {what}: the server answered a SELECT with a boolean")
+        return result
+
+    def _post_query(self, text: str, form: str, dataset: Sequence[str] | None) -> _Answer:
+        wrapper = SPARQLWrapper(self.url, agent=USER_AGENT)
+        wrapper.setMethod(POST)
+        wrapper.setRequestMethod(URLENCODED)
+        wrapper.setOnlyConneg(True)
+        wrapper.setQuery(text)
+        wrapper.queryType = form  # ours, from the query text; never an update sent as a query
+        if form in ("SELECT", "ASK"):
+            wrapper.setReturnFormat(JSON)
+        else:
+            wrapper.addCustomHttpHeader("Accept", f"{N_TRIPLES}, text/plain;q=0.5")
+        for graph in dataset or ():
+            wrapper.addParameter("default-graph-uri", graph)
+            wrapper.addParameter("named-graph-uri", graph)
+        wrapper.timeout = self.timeout_s  # type: ignore[assignment]  # setTimeout() would cut it to an int
+        response = wrapper.query().response
+        headers = {name.lower(): text for name, text in response.headers.items()}
+        return _Answer(response.read(), headers.get("content-type", ""), headers)
+
+    def _parse_solutions(self, answer: _Answer, what: str, form: str) -> ox.QuerySolutions | ox.QueryBoolean:
+        cut = answer.headers.get("x-sparql-maxrows")
+        if cut:
+            raise StoreError(
+                f"SPARQL endpoint {self.url}: {what}: the server cut the result at {cut} rows "
+                "(Virtuoso's [SPARQL] ResultSetMaxRows); raise that limit or page with LIMIT/OFFSET"
+            )
+        try:
+            body = _repair_json(answer.body, self.endpoints.dialect == "virtuoso", form == "ASK")
+            return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        except (SyntaxError, ValueError) as exc:
+            raise StoreError(
+                f"SPARQL endpoint {self.url}: {what}: unreadable answer ({answer.content_type or 'no type'}): {exc}"
+            ) from exc
+
+    def _parse_triples(self, answer: _Answer) -> Iterator[ox.Triple]:
+        media = answer.content_type.split(";")[0].strip()
+        fmt = ox.RdfFormat.N_TRIPLES if media in ("", "text/plain") else ox.RdfFormat.from_media_type(media)
+        if fmt is None:
+            raise StoreError(f"SPARQL endpoint {self.url}: query: answer in an unknown RDF format {media!r}")
+        try:
+            triples = [q.triple for q in ox.parse(answer.body, format=fmt)]
+        except SyntaxError as exc:
+            raise StoreError(f"SPARQL endpoint {self.url}: query: unreadable {media} answer: {exc}") from exc
+        if self.endpoints.dialect == "virtuoso":
+            return iter([_repair_triple(t) for t in triples])
+        return iter(triples)
+
+    def _attempts(
+        self, what: str, url: str, call: Callable[[], T], *, idempotent: bool = True, retries: int | None = None
+    ) -> T:
+        """Run ``call``, retrying connection failures with backoff; raise every failure as a StoreError."""
+        retries = self.retries if retries is None else retries
+        attempt = 0
+        while True:
+            try:
+                return call()
+            except StoreError:
+                raise
+            except Exception as exc:  # every transport error is mapped below, or re-raised
+                retry, message = _failure(exc, idempotent, self.timeout_s)
+                if message is None:
+                    raise
+                if retry and attempt < retries:
+                    time.sleep(self.backoff_s * 2**attempt)
+                    attempt += 1
+                    continue
+                tries = f" after {attempt + 1} attempts" if attempt else ""
+                text = f"SPARQL endpoint {url}: {what}: {message}{tries}"
+                status = getattr(exc, "status", None) or _STATUS.get(type(exc))
+                if status == 404:
+                    text += " (check the store selector: see cnc_graph.remote_store for the endpoint conventions)"
+                if self.endpoints.dialect == "virtuoso" and "SECURITY" in message:
+                    text += ' (grant SPARQL_UPDATE to "SPARQL" in Virtuoso: see cnc_graph.remote_store)'
+                if status == 400 and what == "query":
+                    raise QueryRejected(text) from exc
+                raise StoreError(text) from exc
+
+
+_STATUS: dict[type, int] = {
+    QueryBadFormed: 400,
+    Unauthorized: 401,
+    EndPointNotFound: 404,
+    URITooLong: 414,
+    EndPointInternalError: 500,
+}
+
+
+def _failure(exc: Exception, idempotent: bool, timeout_s: float) -> tuple[bool, str | None]:
+    """Return (whether to retry, what happened) for a transport exception; (False, None) if it is not one."""
+    if isinstance(exc, _HttpFailure):
+        return False, f"HTTP {exc.status} {exc.reason}: {_first_line(exc.body)}"
+    if isinstance(exc, SPARQLWrapperException):
+        status = _STATUS.get(type(exc), 0)
+        return False, f"HTTP {status} {_reason(status)}: {_first_line(_wrapper_body(exc))}"
+    if isinstance(exc, urllib.error.HTTPError):
+        try:
+            body = exc.read()
+        except OSError:
+            body = b""
+        return False, f"HTTP {exc.code} {exc.reason}: {_first_line(body)}"
+    if isinstance(exc, urllib.error.URLError):  # urllib raises it before anything was sent
+        if isinstance(exc.reason, TimeoutError):
+            return True, f"cannot connect within {timeout_s:g} s"
+        return True, f"cannot connect ({exc.reason}); is the server running?"
+    if isinstance(exc, requests.ConnectTimeout):
+        return True, f"cannot connect within {timeout_s:g} s"
+    if isinstance(exc, requests.Timeout | TimeoutError):
+        return False, f"no answer within {timeout_s:g} s"
+    if isinstance(exc, requests.ConnectionError):
+        refused = _refusal(exc)
+        if refused:
+            return True, f"cannot connect ({refused}); is the server running?"
+        return idempotent, f"connection dropped ({_short(exc)})"
+    if isinstance(exc, http.client.HTTPException | ConnectionError):
+        note = "" if idempotent else "; the update may or may not have been applied"
+        return idempotent, f"connection dropped ({_short(exc)}){note}"
+    return False, None
+
+
+def _wrapper_body(exc: SPARQLWrapperException) -> bytes:
+    """Return the server's message that SPARQLWrapper keeps only as a repr inside its exception's text."""
+    _, found, tail = str(exc).partition("Response:\n")
+    if found:
+        with suppress(ValueError, SyntaxError):
+            body = ast.literal_eval(tail)
+            if isinstance(body, bytes):
+                return body
+    return b""
+
+
+def _refusal(exc: requests.ConnectionError) -> str | None:
+    """Return why a connection could not be opened (nothing was sent), or None if it broke later."""
+    reason = getattr(exc.args[0] if exc.args else None, "reason", None)
+    if isinstance(reason, NewConnectionError):
+        return str(reason).rsplit("new connection: ", 1)[-1]
+    return None
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) < 200 else text[:200] + "…"
+
+
+def _reason(status: int) -> str:
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def _first_line(body: bytes) -> str:
+    """Return the first non-empty line of a server's message, shortened."""
+    for line in body.decode("utf-8", "replace").splitlines():
+        line = line.strip()
+        if line and not line.startswith("<"):
+            return line if len(line) <= 300 else line[:300] + "…"
+    text = re.sub(r"<[^>]+>", " ", body.decode("utf-8", "replace"))
+    text = " ".join(text.split())
+    return (text[:300] + "…" if len(text) > 300 else text) or "(no message)"
+
+
+# --- query text ----------------------------------------------------------------------------
+
+
+def query_form(sparql: str) -> str:
+    """Return SELECT, ASK, CONSTRUCT or DESCRIBE; anything else (an update…) is an InputError, never sent."""
+    prologue = _PROLOGUE.match(sparql)
+    match = _FORM.match(sparql, prologue.end() if prologue else 0)
+    if match is None:
+        raise InputError("not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE after the prefixes")
+    return match.group(1).upper()
+
+
+def _mask(sparql: str) -> str:
+    """Return ``sparql`` with strings, IRIs and comments blanked out, offsets unchanged."""
+
+    def blank(match: re.Match[str]) -> str:
+        text = match.group(0)
+        if text.startswith("<"):
+            return "<" + "x" * (len(text) - 2) + ">"
+        return " " * len(text)
+
+    return _OPAQUE.sub(blank, sparql)
+
+
+def strip_dataset_clauses(sparql: str) -> str:
+    """Return ``sparql`` without its FROM / FROM NAMED clauses (the public union replaces them)."""
+    masked = _mask(sparql)
+    spans = [m.span() for m in _DATASET_CLAUSE.finditer(masked)]
+    for start, end in reversed(spans):
+        sparql = sparql[:start] + " " * (end - start) + sparql[end:]
+        masked = masked[:start] + " " * (end - start) + masked[end:]
+    if _ANY_FROM.search(masked):
+        raise InputError("a FROM clause of this query is not understood: name graphs as FROM <IRI>")
+    return sparql
+
+
+# --- server output ---------------------------------------------------------------------------
+
+
+def _repair_json(body: bytes, virtuoso: bool, ask: bool = False) -> bytes:
+    """Return SPARQL JSON results that pyoxigraph reads, with Virtuoso's odd values put right."""
+    if ask and b"__ASK_RETVAL" in body:  # Virtuoso answers ASK as a SELECT of one row (true) or none (false)
+        rows = json.loads(body).get("results", {}).get("bindings", [])
+        answer = any(row.get("__ASK_RETVAL", {}).get("value") not in (None, "0") for row in rows)
+        return json.dumps({"head": {}, "boolean": answer}).encode()
+    bnodes = b'"bnode"' in body
+    values = virtuoso and (b"uration" in body or b"#boolean" in body)
+    if not (bnodes or values):
+        return body
+    document = json.loads(body)
+    for row in document.get("results", {}).get("bindings", []):
+        for term in row.values():
+            if term.get("type") == "bnode":
+                term["value"] = _bnode_label(term["value"])
+            elif virtuoso and "datatype" in term:
+                term["value"] = _virtuoso_lexical(term["value"], term["datatype"])
+    return json.dumps(document).encode()
+
+
+def _repair_triple(triple: ox.Triple) -> ox.Triple:
+    term = triple.object
+    if isinstance(term, ox.Literal) and (term.datatype.value in _DURATIONS or term.datatype.value == _BOOLEAN):
+        lexical = _virtuoso_lexical(term.value, term.datatype.value)
+        if lexical != term.value:
+            return ox.Triple(triple.subject, triple.predicate, ox.Literal(lexical, datatype=term.datatype))
+    return triple
+
+
+def _bnode_label(label: str) -> str:
+    if _BNODE_LABEL.fullmatch(label):
+        return label
+    tail = label.removeprefix("nodeID://")
+    if _BNODE_LABEL.fullmatch(tail):
+        return tail
+    return "h" + hashlib.sha256(label.encode()).hexdigest()[:24]
+
+
+def _virtuoso_lexical(value: str, datatype: str) -> str:
+    """Return the lexical form Virtuoso lost: months and seconds back to durations, 1/0 back to true/false."""
+    if datatype == _BOOLEAN:
+        return {"1": "true", "0": "false"}.get(value, value)
+    if datatype not in _DURATIONS:
+        return value
+    if re.fullmatch(r"-?\d+", value):
+        return _months(int(value))
+    if re.fullmatch(r"-?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?", value):
+        with suppress(InvalidOperation):
+            return _seconds(Decimal(value))
+    return value
+
+
+def _months(months: int) -> str:
+    years, rest = divmod(abs(months), 12)
+    text = (f"{years}Y" if years else "") + (f"{rest}M" if rest or not years else "")
+    return ("-" if months < 0 else "") + "P" + text
+
+
+def _seconds(total: Decimal) -> str:
+    days, rest = divmod(abs(total), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    time_part = (f"{int(hours)}H" if hours else "") + (f"{int(minutes)}M" if minutes else "")
+    if seconds:
+        time_part += format(seconds.normalize(), "f") + "S"
+    text = (f"{int(days)}D" if days else "") + (f"T{time_part}" if time_part else "")
+    return ("-" if total < 0 else "") + "P" + (text or "T0S")
+
+
+def _staging(graph: str, token: str) -> str:
+    """Return a staging graph for ``graph`` unique to one transaction, never public."""
+    staging = staging_graph_iri(graph)
+    return staging if staging.endswith("#staging") else f"{staging}/{token}"
+
+
+def _iri(graph: str) -> str:
+    return str(ox.NamedNode(graph))

@@ -1,0 +1,203 @@
+"""Real SPARQL servers for the tests, each on 127.0.0.1 with free ports and its own temporary database.
+
+``oxigraph_server(dir)`` runs ``oxigraph serve`` (PyPI package ``oxigraph``); ``virtuoso_server(dir)`` runs
+Virtuoso open source 7 (Debian package ``virtuoso-opensource``) from a generated ``virtuoso.ini`` in the
+foreground, and grants ``SPARQL_UPDATE`` to its anonymous ``SPARQL`` user so that the store can write.
+Both yield a ``RunningServer`` and stop the server's whole process group on exit. A missing program or a
+server that does not answer within ``START_TIMEOUT_S`` raises ``ServerUnavailable`` with the reason and
+how to install it: the test fixtures turn that into a failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+START_TIMEOUT_S = 30.0
+STOP_TIMEOUT_S = 10.0
+OXIGRAPH_INSTALL = "pip install oxigraph  (the PyPI package ships the `oxigraph` server program)"
+VIRTUOSO_INSTALL = "apt-get update && apt-get install -y virtuoso-opensource  (Debian: Virtuoso open source 7)"
+# Debian's default, so that the tests see what a stock install does (see remote_store: results are cut there).
+VIRTUOSO_RESULT_ROWS = 10_000
+
+
+class ServerUnavailable(RuntimeError):
+    """A test server could not be started: the message says why and how to install it."""
+
+
+@dataclass
+class RunningServer:
+    """A server started for the tests: its store selector, its HTTP root and how long it took to answer."""
+
+    name: str
+    selector: str
+    http_url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+    started_in_s: float
+    sql_port: int | None = None
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def find_program(names: list[str], install: str) -> str:
+    """Return the path of the first of ``names`` found on PATH or beside this Python; else ServerUnavailable."""
+    for name in names:
+        found = shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
+        if found:
+            return found
+    raise ServerUnavailable(f"{' / '.join(names)} not found on PATH: install it with `{install}`")
+
+
+@contextmanager
+def oxigraph_server(workdir: Path) -> Iterator[RunningServer]:
+    """Run ``oxigraph serve`` on a fresh database in ``workdir`` and yield it."""
+    program = find_program(["oxigraph"], OXIGRAPH_INSTALL)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [program, "serve", "--location", str(workdir / "db"), "--bind", f"127.0.0.1:{port}"]
+    data = [workdir / "db"]
+    with _running("oxigraph", command, workdir, f"{url}/query?query=ASK%7B%7D", data) as (process, log, seconds):
+        yield RunningServer("oxigraph", url, url, process, log, seconds)
+
+
+@contextmanager
+def virtuoso_server(workdir: Path) -> Iterator[RunningServer]:
+    """Run Virtuoso 7 on a fresh database in ``workdir``, with SPARQL updates allowed, and yield it."""
+    program = find_program(["virtuoso-t"], VIRTUOSO_INSTALL)
+    find_program(["isql-vt", "isql"], VIRTUOSO_INSTALL)
+    sql_port, http_port = free_port(), free_port()
+    ini = workdir / "virtuoso.ini"
+    ini.write_text(virtuoso_ini(workdir, sql_port, http_port), encoding="utf-8")
+    url = f"http://127.0.0.1:{http_port}"
+    command = [program, "+foreground", "+configfile", str(ini)]
+    data = [workdir / name for name in ("virtuoso.db", "virtuoso.trx", "virtuoso-temp.db", "virtuoso-temp.trx")]
+    with _running("virtuoso", command, workdir, f"{url}/sparql?query=ASK%7B%7D", data) as (process, log, seconds):
+        server = RunningServer("virtuoso", f"sparql+virtuoso:{url}/sparql", url, process, log, seconds, sql_port)
+        virtuoso_sql(server, 'grant SPARQL_UPDATE to "SPARQL";')
+        yield server
+
+
+def virtuoso_sql(server: RunningServer, statement: str) -> str:
+    """Run one SQL statement as ``dba`` through Virtuoso's ``isql`` and return its output."""
+    isql = find_program(["isql-vt", "isql"], VIRTUOSO_INSTALL)
+    done = subprocess.run(
+        [isql, f"127.0.0.1:{server.sql_port}", "dba", "dba", f"exec={statement}"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    output = done.stdout + done.stderr
+    if done.returncode != 0 or "*** Error" in output:
+        raise ServerUnavailable(f"virtuoso: `{statement}` failed: {output}")
+    return output
+
+
+def virtuoso_ini(workdir: Path, sql_port: int, http_port: int) -> str:
+    """Return a minimal virtuoso.ini: database files in ``workdir``, both ports bound to 127.0.0.1."""
+    return f"""\
+[Database]
+DatabaseFile = {workdir}/virtuoso.db
+ErrorLogFile = {workdir}/virtuoso.log
+LockFile = {workdir}/virtuoso.lck
+TransactionFile = {workdir}/virtuoso.trx
+xa_persistent_file = {workdir}/virtuoso.pxa
+TempStorage = TempDatabase
+
+[TempDatabase]
+DatabaseFile = {workdir}/virtuoso-temp.db
+TransactionFile = {workdir}/virtuoso-temp.trx
+
+[Parameters]
+ServerPort = 127.0.0.1:{sql_port}
+DisableUnixSocket = 1
+DirsAllowed = ., {workdir}
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+CheckpointInterval = 0
+
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerRoot = {workdir}
+ServerThreads = 10
+MaxClientConnections = 10
+Charset = UTF-8
+
+[SPARQL]
+ResultSetMaxRows = {VIRTUOSO_RESULT_ROWS}
+MaxQueryExecutionTime = 60
+"""
+
+
+@contextmanager
+def _running(
+    name: str, command: list[str], workdir: Path, probe: str, data: list[Path]
+) -> Iterator[tuple[subprocess.Popen[bytes], Path, float]]:
+    """Start ``command`` in its own process group, wait until ``probe`` answers 200; then stop it, delete ``data``.
+
+    The logs stay in ``workdir`` for a failed run to be read.
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    log = workdir / f"{name}.out"
+    started = time.monotonic()
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=workdir, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        _wait_until_up(name, process, probe, log, started)
+        yield process, log, time.monotonic() - started
+    finally:
+        _stop(process)
+        for path in data:
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+
+
+def _wait_until_up(name: str, process: subprocess.Popen[bytes], probe: str, log: Path, started: float) -> None:
+    while time.monotonic() - started < START_TIMEOUT_S:
+        if process.poll() is not None:
+            raise ServerUnavailable(f"{name} exited with code {process.returncode} at start:\n{_tail(log)}")
+        try:
+            if requests.get(probe, timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    raise ServerUnavailable(f"{name} did not answer {probe} within {START_TIMEOUT_S:g} s:\n{_tail(log)}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=STOP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=STOP_TIMEOUT_S)
+    except ProcessLookupError:
+        pass
+
+
+def _tail(log: Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
