@@ -75,7 +75,8 @@ def get_dump(
         raise NotFound(f"no dump called « {name} »; see /dumps")
     # The folder is named after the store's state, so a rebuilt or changed graph never serves an old dump.
     built = select(store, "build_info")
-    state = f"{getattr(store, 'generation', 0)}|{built and value(built[0]['modified'])}|{sorted((str(k), n) for k, n in offered.items())}"
+    sizes = sorted((str(key), count) for key, count in offered.items())
+    state = f"{getattr(store, 'generation', 0)}|{built and value(built[0]['modified'])}|{sizes}"
     folder = dumps_dir(request) / hashlib.sha1(state.encode()).hexdigest()[:16]
     path = folder / name
     with _LOCK:
