@@ -503,6 +503,44 @@ def compare_command(
             out.print(f"  = {concept['label'] or concept['id']}")
 
 
+# --- export ----------------------------------------------------------------------------------
+
+
+@app.command()
+def export(
+    output_format: Annotated[str, typer.Option("--format", help="jsonld, ttl, nt, or elm (ELM 3 Turtle).")] = "ttl",
+    graph: Annotated[
+        str | None,
+        typer.Option("--graph", help="One public graph key (e.g. framework/cnc); default: the whole public graph."),
+    ] = None,
+    output: Annotated[Path | None, typer.Option("--output", help="File to write; default: var/dumps/<name>.")] = None,
+    store: StoreOption = None,
+) -> None:
+    """Write a dump of the public graph (or one graph) — the same files `/dumps` serves — or the ELM export."""
+    from cnc_graph.export import dump_name, elm_export, syntax, write_dump
+
+    settings = settings_for(store)
+
+    def action() -> Path:
+        with opened(settings, read_only=True) as graph_store:
+            if output_format == "elm":
+                target = output or Path("var/dumps/cnc-graph-elm.ttl")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                data = ox.serialize(
+                    elm_export(graph_store),
+                    format=ox.RdfFormat.TURTLE,
+                    prefixes={"elm": "http://data.europa.eu/snb/model/elm/", "dct": "http://purl.org/dc/terms/"},
+                )
+                target.write_bytes(data)  # type: ignore[arg-type]
+                return target
+            syntax(output_format)
+            target = output or Path("var/dumps") / dump_name(graph, output_format)
+            return write_dump(graph_store, target, output_format, graph, settings)
+
+    path = run(action)
+    out.print(f"wrote {path} ({path.stat().st_size} bytes)")
+
+
 # --- serve -----------------------------------------------------------------------------------
 
 

@@ -132,3 +132,8 @@ def dump_name(graph_key: str | None, name: str) -> str:
     """Return the file name of a dump: ``cnc-graph.nt`` or ``graph-framework-cnc.ttl``."""
     stem = "cnc-graph" if graph_key is None else "graph-" + graph_key.replace("/", "-")
     return f"{stem}.{syntax(name).extension}"
+
+
+def elm_export(store: GraphStore) -> list[ox.Triple]:
+    """Return the register's qualifications in the ELM 3 shape (see ``queries/elm_qualifications.rq``)."""
+    return list(store.query(load_query("elm_qualifications")))  # type: ignore[call-overload]
