@@ -16,6 +16,8 @@ from cnc_graph.store import OxigraphStore
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 BASE = "https://w3id.org/cnc-ma/"
+# The project's shared reference material (ESCO extracts, ELM, W3C tests) sits beside the checkout.
+REFERENCE = Path(os.environ.get("CNC_REFERENCE", ROOT.parent / "shared" / "reference"))
 
 
 @pytest.fixture(scope="session")

@@ -20,8 +20,9 @@ from cnc_graph.rdf_files import parse_rdf_file
 from cnc_graph.settings import Settings
 from cnc_graph.store import OxigraphStore
 from tests.conftest import BASE, DATA, ROOT, run_cli
+from tests.conftest import REFERENCE as SHARED
 
-REFERENCE = Path("/work/shared/reference/esco")
+REFERENCE = SHARED / "esco"
 MINI = DATA / "esco" / "mini"
 TECHNICAL_DIRECTOR = ESCO + "occupation/00030d09-2b3a-4efd-87cc-c4ea39d27c34"
 METAL_DRAWING_OPERATOR = ESCO + "occupation/000e93a3-d956-4e45-aacb-f12c83fedf84"

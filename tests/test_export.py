@@ -15,9 +15,10 @@ from cnc_graph.export import elm_export, write_dump
 from cnc_graph.settings import Settings
 from cnc_graph.store import OxigraphStore
 from cnc_graph.terms import graph_from_triples
-from tests.conftest import ROOT, run_cli
+from tests.conftest import REFERENCE as SHARED
+from tests.conftest import run_cli
 
-LOQ = ROOT.parent / "shared" / "reference" / "elm" / "LOQ-constraints.ttl"
+LOQ = SHARED / "elm" / "LOQ-constraints.ttl"
 ELM = "http://data.europa.eu/snb/model/elm/"
 FORMATS = {"nt": ox.RdfFormat.N_TRIPLES, "ttl": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD}
 

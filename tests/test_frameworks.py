@@ -7,9 +7,9 @@ import re
 import pyoxigraph as ox
 
 from cnc_graph.store import OxigraphStore
-from tests.conftest import ROOT
+from tests.conftest import REFERENCE as SHARED
 
-ELM = ROOT.parent / "shared" / "reference" / "elm"
+ELM = SHARED / "elm"
 
 
 def rows(store: OxigraphStore, sparql: str) -> list[dict[str, str]]:

@@ -8,10 +8,11 @@ import pytest
 import rdflib
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
+from tests.conftest import REFERENCE as SHARED
 from tests.conftest import ROOT
 
 CNC = rdflib.Namespace("https://w3id.org/cnc-ma/ontology#")
-REFERENCE = ROOT.parent / "shared" / "reference" / "elm"
+REFERENCE = SHARED / "elm"
 ALIGNMENT_PREDICATES = (
     RDFS.subClassOf,
     RDFS.subPropertyOf,

@@ -26,9 +26,26 @@ def test_no_generated_request_gets_a_server_error(server: str, tmp_path: Path) -
     st = shutil.which("st", path=str(Path(sys.executable).parent)) or shutil.which("st")
     assert st, "schemathesis is a test dependency: pip install schemathesis"
     result = subprocess.run(
-        [st, "run", f"{server}/openapi.json", "--url", server, "--checks", "not_a_server_error",
-         "--max-examples", "15", "--request-timeout", "20", "--generation-deterministic", "--no-color",
-         "--phases", "examples,coverage,fuzzing"],
-        capture_output=True, text=True, timeout=600, cwd=tmp_path,
+        [
+            st,
+            "run",
+            f"{server}/openapi.json",
+            "--url",
+            server,
+            "--checks",
+            "not_a_server_error",
+            "--max-examples",
+            "15",
+            "--request-timeout",
+            "20",
+            "--generation-deterministic",
+            "--no-color",
+            "--phases",
+            "examples,coverage,fuzzing",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]

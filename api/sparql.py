@@ -1,0 +1,614 @@
+"""The public SPARQL endpoint: the SPARQL 1.1 Protocol *query* operation at ``/sparql``, read-only.
+
+- ``GET /sparql?query=…``, ``POST`` with ``application/x-www-form-urlencoded`` (``query=…``) or with
+  ``application/sparql-query`` (the body is the query, UTF-8); ``default-graph-uri`` and ``named-graph-uri``
+  (repeatable) choose the dataset among the public graphs (see ``cnc_graph.sparql_runner``).
+- Results by ``Accept`` (or a ``format=`` parameter, which wins): SELECT/ASK as SPARQL JSON (default), XML,
+  CSV or TSV; CONSTRUCT/DESCRIBE as Turtle (default), N-Triples, JSON-LD or RDF/XML. A browser asking for
+  ``text/html`` gets the query page, and with a query an HTML table of the results.
+- Errors are ``application/problem+json`` (an HTML page for a browser that sent a query): an update
+  (``update=``, ``using-graph-uri=``, an ``application/sparql-update`` body or update text) → 400 read-only;
+  a malformed query → 400 with the parser's message; two queries or none → 400; PUT/DELETE/PATCH → 405;
+  POST with another content type → 415; a body over ``max_body_bytes`` → 413; nothing acceptable → 406.
+- A query running past ``query_timeout_s`` is stopped and answered with **503 Service Unavailable** (the
+  detail names the limit; ``timeout_s`` carries it). 503 rather than 504: no gateway or upstream server is
+  involved (504 would tell clients and proxies that one failed); this server stopped the work at its own
+  resource limit, and may take a narrower query at once. When every query worker stays busy past the limit,
+  the answer is 503 too, with ``Retry-After: 1``.
+- Queries run off the event loop, in a thread pool of the endpoint's own (``SPARQL_THREADS``), through
+  ``request.app.state.query_runner``, so the server keeps answering other requests while one runs.
+  ``X-CNC-Results-Truncated: true`` says that the rows were cut at ``result_limit``.
+
+CORS is the application's job (its ``CORSMiddleware`` answers preflight requests before this router);
+``OPTIONS /sparql`` without a preflight is answered here with the allowed methods.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+from html import escape
+from typing import Any
+from urllib.parse import parse_qsl, quote
+
+import anyio
+import anyio.to_thread
+import pyoxigraph as ox
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from api.deps import get_settings
+from api.problems import problem
+from cnc_graph.errors import CncError, InputError, StoreError
+from cnc_graph.namespaces import PREFIXES
+from cnc_graph.sparql_runner import CSV as TEXT_CSV
+from cnc_graph.sparql_runner import (
+    GRAPH_MEDIA_TYPES,
+    JSON_LD,
+    N_TRIPLES,
+    RDF_XML,
+    READ_ONLY_MESSAGE,
+    RESULT_MEDIA_TYPES,
+    SPARQL_JSON,
+    SPARQL_XML,
+    TSV,
+    TURTLE,
+    NotAcceptable,
+    QueryOutput,
+    QueryRunner,
+    QueryTimeout,
+    check_query,
+    choose_media_type,
+)
+
+router = APIRouter(tags=["SPARQL"])
+
+FORM = "application/x-www-form-urlencoded"
+SPARQL_QUERY = "application/sparql-query"
+SPARQL_UPDATE = "application/sparql-update"
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+ALLOW = "GET, POST, OPTIONS"
+TRUNCATED_HEADER = "X-CNC-Results-Truncated"
+UPDATE_PARAMETERS = ("update", "using-graph-uri", "using-named-graph-uri")
+#: Threads of the endpoint's own pool: requests beyond it wait on the event loop, not in a thread.
+SPARQL_THREADS = 16
+
+#: ``format=`` values (besides plain media types) and the media types they stand for, in preference order.
+FORMATS: dict[str, list[str]] = {
+    "json": [SPARQL_JSON, JSON_LD],
+    "xml": [SPARQL_XML, RDF_XML],
+    "csv": [TEXT_CSV],
+    "tsv": [TSV],
+    "turtle": [TURTLE],
+    "ttl": [TURTLE],
+    "n3": [TURTLE],
+    "nt": [N_TRIPLES],
+    "ntriples": [N_TRIPLES],
+    "n-triples": [N_TRIPLES],
+    "jsonld": [JSON_LD],
+    "json-ld": [JSON_LD],
+    "rdfxml": [RDF_XML],
+    "rdf+xml": [RDF_XML],
+    "rdf": [RDF_XML],
+    "html": ["text/html"],
+}
+
+#: The examples of the query page: (title, query). Prefixes in ``cnc_graph.namespaces.PREFIXES`` are
+#: declared by the endpoint, and relative IRIs resolve against the base IRI.
+EXAMPLES: list[tuple[str, str]] = [
+    (
+        "Frameworks and their number of levels",
+        """SELECT ?framework ?key (SAMPLE(?name) AS ?label) (COUNT(DISTINCT ?level) AS ?levels)
+WHERE {
+  ?framework a cnc:Framework ; skos:notation ?key .
+  OPTIONAL { ?framework skos:prefLabel ?name FILTER(LANGMATCHES(LANG(?name), "en")) }
+  OPTIONAL { ?level a cnc:Level ; skos:inScheme ?framework }
+}
+GROUP BY ?framework ?key
+ORDER BY ?key""",
+    ),
+    (
+        "CNC level descriptors, by level and domain",
+        """SELECT ?level ?domain ?text
+WHERE {
+  ?l a cnc:Level ; skos:inScheme <framework/cnc> ; cnc:levelNumber ?level ; cnc:hasDescriptor ?d .
+  ?d cnc:descriptorDomain/skos:prefLabel ?domain ; cnc:descriptorText ?text .
+  FILTER(LANGMATCHES(LANG(?domain), "en"))
+}
+ORDER BY ?level ?domain""",
+    ),
+    (
+        "Qualifications at CNC level 5, titles in French and Arabic",
+        """SELECT ?code ?title_fr ?title_ar ?subsector
+WHERE {
+  ?q a cnc:Qualification ; cnc:code ?code ; cnc:level <framework/cnc/level/5> ;
+     cnc:subSector/skos:notation ?subsector .
+  OPTIONAL { ?q dct:title ?title_fr FILTER(LANG(?title_fr) = "fr") }
+  OPTIONAL { ?q dct:title ?title_ar FILTER(LANG(?title_ar) = "ar") }
+}
+ORDER BY ?subsector ?code""",
+    ),
+    (
+        "CNC → EQF level mappings, with confidence and justification",
+        """SELECT ?cnc ?relation ?eqf ?confidence ?justification ?comment
+WHERE {
+  ?m a cnc:MappingRecord ;
+     cnc:mappingSubject ?cnc ; cnc:mappingPredicate ?relation ; cnc:mappingObject ?eqf ;
+     cnc:mappingJustification ?justification .
+  ?cnc skos:inScheme <framework/cnc> .
+  ?eqf skos:inScheme <framework/eqf> .
+  OPTIONAL { ?m cnc:confidence ?confidence }
+  OPTIONAL { ?m rdfs:comment ?comment }
+}
+ORDER BY ?cnc""",
+    ),
+    (
+        "Qualifications that share ESCO skills",
+        """SELECT ?a ?b (COUNT(DISTINCT ?skill) AS ?shared) (SAMPLE(?label) AS ?example_skill)
+WHERE {
+  ?a a cnc:Qualification ; cnc:relatedSkill ?skill .
+  ?b a cnc:Qualification ; cnc:relatedSkill ?skill .
+  FILTER(STR(?a) < STR(?b))
+  OPTIONAL { ?skill skos:prefLabel ?label FILTER(LANGMATCHES(LANG(?label), "en")) }
+}
+GROUP BY ?a ?b
+ORDER BY DESC(?shared)
+LIMIT 50""",
+    ),
+    (
+        "Number of qualifications per sub-sector and CNC level",
+        """SELECT ?subsector ?level (COUNT(DISTINCT ?q) AS ?qualifications)
+WHERE {
+  ?q a cnc:Qualification ; cnc:subSector/skos:notation ?subsector .
+  OPTIONAL { ?q cnc:level/skos:notation ?level }
+}
+GROUP BY ?subsector ?level
+ORDER BY ?subsector ?level""",
+    ),
+    (
+        "ESCO occupations linked from the inventory",
+        """SELECT ?occupation (SAMPLE(?name) AS ?label) (COUNT(DISTINCT ?q) AS ?qualifications)
+WHERE {
+  ?q a cnc:Qualification ; cnc:relatedOccupation ?occupation .
+  OPTIONAL { ?occupation skos:prefLabel ?name FILTER(LANGMATCHES(LANG(?name), "en")) }
+}
+GROUP BY ?occupation
+ORDER BY DESC(?qualifications)""",
+    ),
+    (
+        "Everything said about CNC level 5 (CONSTRUCT)",
+        """CONSTRUCT { <framework/cnc/level/5> ?p ?o }
+WHERE { <framework/cnc/level/5> ?p ?o }""",
+    ),
+]
+
+
+class ProtocolError(Exception):
+    """A request the protocol refuses: status, title and detail for the problem+json answer."""
+
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, object] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.headers = headers or {}
+        self.extra = extra or {}
+
+
+def get_query_runner(request: Request) -> QueryRunner:
+    """Return the application's query runner (``app.state.query_runner``)."""
+    runner = getattr(request.app.state, "query_runner", None)
+    if runner is None:
+        raise StoreError("the SPARQL endpoint is not configured: app.state.query_runner is not set")
+    return runner  # type: ignore[no-any-return]
+
+
+def parse_accept(header: str | None) -> list[str]:
+    """Return the media types of an Accept header, most wanted first (by q, concrete before wildcards, order)."""
+    ranked: list[tuple[float, int, int, str]] = []
+    for n, part in enumerate((header or "").split(",")):
+        fields = part.split(";")
+        media = fields[0].strip().lower()
+        if not media:
+            continue
+        q = 1.0
+        for field in fields[1:]:
+            key, _, value = field.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = float(value.strip())
+                except ValueError:
+                    q = 0.0
+        if q > 0:
+            ranked.append((-q, media.count("*"), n, media))
+    return [media for *_, media in sorted(ranked)]
+
+
+def _formats(values: list[str]) -> list[str]:
+    """Return the media types named by ``format=`` values (names such as ``json`` or media types)."""
+    media: list[str] = []
+    for value in values:
+        for token in value.split(","):
+            token = token.strip().lower()
+            if not token:
+                continue
+            if "/" in token:
+                media.append(token.split(";", 1)[0].strip())
+            elif token in FORMATS:
+                media.extend(FORMATS[token])
+            else:
+                names = "json, xml, csv, tsv, turtle, nt, jsonld, rdfxml, html"
+                raise ProtocolError(400, "Bad request", f"unknown format={token!r}: use one of {names} or a media type")
+    return media
+
+
+def _wants_html(accept: list[str]) -> bool:
+    """Return whether HTML ranks before any result type the endpoint can give."""
+    known = set(RESULT_MEDIA_TYPES) | set(GRAPH_MEDIA_TYPES)
+    for media in accept:
+        if media in HTML_TYPES:
+            return True
+        if media in known or media.endswith("/*"):
+            return False
+    return False
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """Return the request body; 413 as soon as it is (or says it is) over ``limit`` bytes."""
+    declared = request.headers.get("content-length", "").strip()
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(limit: int) -> ProtocolError:
+    return ProtocolError(413, "Content too large", f"the request body is over {limit} bytes; send a shorter query")
+
+
+def _content_type(request: Request) -> tuple[str, dict[str, str]]:
+    """Return the request's media type (lower-case, no parameters) and its parameters."""
+    raw = request.headers.get("content-type", "")
+    media, *rest = raw.split(";")
+    params = {}
+    for item in rest:
+        key, _, value = item.partition("=")
+        params[key.strip().lower()] = value.strip().strip('"')
+    return media.strip().lower(), params
+
+
+def _utf8(body: bytes, charset: str | None, what: str) -> str:
+    """Return ``body`` decoded as UTF-8; 400 for another declared charset or bytes that are not UTF-8."""
+    if charset and charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        raise ProtocolError(400, "Bad request", f"{what} must be UTF-8 encoded, not {charset}")
+    try:
+        return body.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        detail = f"{what} is not valid UTF-8 ({exc.reason} at byte {exc.start})"
+        raise ProtocolError(400, "Bad request", detail) from exc
+
+
+def _form_pairs(text: str) -> list[tuple[str, str]]:
+    try:
+        return parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ProtocolError(400, "Bad request", f"the form body is not valid UTF-8 URL-encoding: {exc}") from exc
+
+
+@router.get(
+    "/sparql",
+    summary="SPARQL query (GET)",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Query results",
+            "content": {media: {} for media in (*RESULT_MEDIA_TYPES, *GRAPH_MEDIA_TYPES, "text/html")},
+        },
+        400: {"description": "Malformed query, update, or several queries"},
+        406: {"description": "No acceptable media type for this kind of result"},
+        503: {"description": "The query ran past the time limit"},
+    },
+)
+async def sparql_get(
+    request: Request,
+    query: list[str] = Query([], description="The SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE)."),
+    default_graph_uri: list[str] = Query([], alias="default-graph-uri", description="A public graph to query."),
+    named_graph_uri: list[str] = Query([], alias="named-graph-uri", description="A public graph for GRAPH."),
+    format: list[str] = Query(
+        [], description="Overrides Accept: json, xml, csv, tsv, turtle, nt, jsonld, rdfxml or html."
+    ),
+) -> Response:
+    """Answer a query given in the URL; without one, the query page for a browser."""
+    pairs = list(request.query_params.multi_items())
+    return await _answer(request, pairs, direct=None, method="GET")
+
+
+@router.post(
+    "/sparql",
+    summary="SPARQL query (POST, form-encoded or application/sparql-query)",
+    response_class=Response,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                FORM: {"schema": {"type": "object", "properties": {"query": {"type": "string"}}}},
+                SPARQL_QUERY: {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
+async def sparql_post(request: Request) -> Response:
+    """Answer a query sent in a URL-encoded form or directly as the body."""
+    html = _wants_html(parse_accept(request.headers.get("accept")))
+    try:
+        media, params = _content_type(request)
+        if media == SPARQL_UPDATE:
+            raise ProtocolError(400, "Bad request", READ_ONLY_MESSAGE)
+        if media not in (FORM, SPARQL_QUERY):
+            given = f"Content-Type {media}" if media else "no Content-Type"
+            raise ProtocolError(
+                415,
+                "Unsupported media type",
+                f"a POST query needs Content-Type {FORM} (query=…) or {SPARQL_QUERY} (the query itself); got {given}",
+            )
+        body = await _read_body(request, get_settings(request).max_body_bytes)
+        pairs = list(request.query_params.multi_items())
+        if media == FORM:
+            pairs += _form_pairs(_utf8(body, params.get("charset"), "the form body"))
+            return await _answer(request, pairs, direct=None, method="POST")
+        return await _answer(request, pairs, direct=_utf8(body, params.get("charset"), "the query"), method="POST")
+    except ProtocolError as exc:
+        return _failure(request, exc, html, None)
+
+
+@router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH"], include_in_schema=False)
+async def sparql_wrong_method(request: Request) -> Response:
+    """Refuse methods the protocol does not define for queries."""
+    response = problem(405, "Method not allowed", f"{request.method} is not a SPARQL query operation: use GET or POST")
+    response.headers["Allow"] = ALLOW
+    return response
+
+
+@router.options("/sparql", include_in_schema=False)
+async def sparql_options() -> Response:
+    """Say which methods the endpoint takes (CORS preflights are answered by the app's middleware)."""
+    return Response(status_code=204, headers={"Allow": ALLOW})
+
+
+async def _answer(request: Request, pairs: list[tuple[str, str]], direct: str | None, method: str) -> Response:
+    """Run the one query of a request and return its result (or the page, or the problem)."""
+    accept = parse_accept(request.headers.get("accept"))
+    html = _wants_html(accept)
+    query: str | None = None
+    try:
+        names = {name for name, _ in pairs}
+        if any(name in names for name in UPDATE_PARAMETERS):
+            raise ProtocolError(400, "Bad request", READ_ONLY_MESSAGE)
+        formats = [value for name, value in pairs if name == "format"]
+        if formats:
+            accept = _formats(formats)
+            html = any(media in HTML_TYPES for media in accept[:1])
+        queries = [value for name, value in pairs if name == "query"]
+        if direct is not None:
+            queries.append(direct)
+        if len(queries) > 1:
+            raise ProtocolError(400, "Bad request", f"the request holds {len(queries)} queries; send exactly one")
+        query = queries[0] if queries else None
+        if query is None or not query.strip():
+            if html and method == "GET":
+                return HTMLResponse(_page(request))
+            raise ProtocolError(400, "Bad request", f"no query: give it as query=… or as an {SPARQL_QUERY} body (POST)")
+        default_graphs = [value for name, value in pairs if name == "default-graph-uri"] or None
+        named_graphs = [value for name, value in pairs if name == "named-graph-uri"] or None
+        runner = get_query_runner(request)
+        if html:
+            output = await _run(request, runner, query, [SPARQL_JSON, N_TRIPLES], default_graphs, named_graphs)
+            return HTMLResponse(_page(request, query, output), headers=_result_headers(output))
+        kind = check_query(query)
+        if kind is not None and choose_media_type(kind, accept) is None:
+            raise NotAcceptable(kind, accept)
+        output = await _run(request, runner, query, accept, default_graphs, named_graphs)
+        return Response(output.body, media_type=output.media_type, headers=_result_headers(output))
+    except ProtocolError as exc:
+        return _failure(request, exc, html, query)
+    except CncError as exc:
+        return _failure(request, _protocol_error(exc), html, query)
+
+
+async def _run(
+    request: Request,
+    runner: QueryRunner,
+    query: str,
+    accept: list[str],
+    default_graphs: list[str] | None,
+    named_graphs: list[str] | None,
+) -> QueryOutput:
+    """Run the query in a worker thread of the endpoint's own pool, off the event loop.
+
+    Not the shared thread pool of ``run_in_threadpool``: queries waiting for a free query worker would hold
+    its threads, and the application's other (synchronous) routes would wait behind them.
+    """
+    limiter = getattr(request.app.state, "sparql_limiter", None)
+    if limiter is None:  # one per application (and event loop); nothing awaits between the check and the set
+        limiter = request.app.state.sparql_limiter = anyio.CapacityLimiter(SPARQL_THREADS)
+    call = partial(runner.run, query, accept, default_graphs, named_graphs)
+    return await anyio.to_thread.run_sync(call, limiter=limiter)
+
+
+def _result_headers(output: QueryOutput) -> dict[str, str]:
+    headers = {"Vary": "Accept"}
+    if output.truncated:
+        headers[TRUNCATED_HEADER] = "true"
+    return headers
+
+
+def _protocol_error(exc: CncError) -> ProtocolError:
+    """Return the HTTP answer for a library error."""
+    if isinstance(exc, QueryTimeout):
+        if exc.busy:
+            return ProtocolError(503, "Server busy", str(exc), {"Retry-After": "1"}, {"timeout_s": exc.limit_s})
+        return ProtocolError(503, "Query timeout", str(exc), extra={"timeout_s": exc.limit_s})
+    if isinstance(exc, NotAcceptable):
+        return ProtocolError(406, "Not acceptable", str(exc))
+    if isinstance(exc, InputError):
+        return ProtocolError(400, "Bad request", str(exc))
+    if isinstance(exc, StoreError):
+        return ProtocolError(503, "Store unavailable", str(exc))
+    return ProtocolError(400, "Bad request", str(exc))
+
+
+def _failure(request: Request, exc: ProtocolError, html: bool, query: str | None) -> Response:
+    """Return the problem+json answer, or the query page showing the error to a browser that sent a query."""
+    if html and query is not None:
+        return HTMLResponse(_page(request, query, error=exc.detail), status_code=exc.status, headers=exc.headers)
+    response = problem(exc.status, exc.title, exc.detail, **exc.extra)
+    response.headers.update(exc.headers)
+    return response
+
+
+# --- the HTML page -------------------------------------------------------------------------------------
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;margin:1.5rem auto;max-width:72rem;padding:0 1rem;color:#1b1b1b}
+textarea{width:100%;font-family:ui-monospace,monospace;font-size:.9rem}
+table{border-collapse:collapse;margin-top:1rem;font-size:.85rem}
+th,td{border:1px solid #ccc;padding:.25rem .5rem;vertical-align:top;text-align:left}
+th{background:#f3f3f3} small{color:#666} .error{background:#fde8e8;border:1px solid #e0a0a0;padding:.5rem}
+.note{color:#555} code{background:#f3f3f3;padding:0 .2rem} li{margin:.2rem 0}
+"""
+
+_SCRIPT = """
+document.querySelectorAll('button[data-query]').forEach(function (b) {
+  b.addEventListener('click', function () {
+    var area = document.getElementById('query');
+    area.value = b.getAttribute('data-query');
+    area.focus();
+  });
+});
+"""
+
+_FORMAT_CHOICES = [
+    ("html", "HTML table"),
+    ("json", "SPARQL JSON / JSON-LD"),
+    ("xml", "SPARQL XML / RDF/XML"),
+    ("csv", "CSV"),
+    ("tsv", "TSV"),
+    ("turtle", "Turtle"),
+    ("nt", "N-Triples"),
+    ("jsonld", "JSON-LD"),
+    ("rdfxml", "RDF/XML"),
+]
+
+
+def _page(
+    request: Request, query: str | None = None, output: QueryOutput | None = None, error: str | None = None
+) -> str:
+    """Return the self-contained query page: form, examples, and the results or the error, if any."""
+    settings = get_settings(request)
+    path = request.url.path
+    base = escape(getattr(getattr(request.app.state, "store", None), "base_iri", settings.base_iri))
+    text = escape(query if query is not None else EXAMPLES[0][1])
+    options = "".join(f'<option value="{value}">{escape(label)}</option>' for value, label in _FORMAT_CHOICES)
+    examples = "".join(
+        f'<li><a href="{escape(path)}?query={quote(sparql)}">{escape(title)}</a> '
+        f'<button type="button" data-query="{escape(sparql)}">edit</button></li>'
+        for title, sparql in EXAMPLES
+    )
+    prefixes = ", ".join(f"<code>{escape(p)}:</code>" for p in PREFIXES)
+    parts = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        f"<title>CNC Graph — SPARQL</title><style>{_STYLE}</style></head><body>",
+        "<h1>CNC Graph — SPARQL endpoint</h1>",
+        "<p>Read-only SPARQL 1.1 over the public graphs of CNC Graph, the linked data of Morocco's National "
+        "Qualifications Framework (CNC). "
+        f"Queries stop after {settings.query_timeout_s:g} s and return at most {settings.result_limit} rows. "
+        f"Declared prefixes: {prefixes}; relative IRIs resolve against <code>{base}</code>.</p>",
+        f'<form method="get" action="{escape(path)}">',
+        f'<textarea id="query" name="query" rows="14" spellcheck="false">{text}</textarea>',
+        f'<p><label>Results as <select name="format">{options}</select></label> ',
+        '<button type="submit">Run query</button></p></form>',
+        f"<h2>Examples</h2><ul>{examples}</ul>",
+    ]
+    if error is not None:
+        parts.append(f'<h2>Error</h2><p class="error">{escape(error)}</p>')
+    if output is not None:
+        parts.append("<h2>Results</h2>" + _results_html(output, settings.result_limit))
+    parts.append(f"<script>{_SCRIPT}</script></body></html>")
+    return "".join(parts)
+
+
+def _results_html(output: QueryOutput, limit: int) -> str:
+    """Return the results as an HTML table (or the boolean of an ASK)."""
+    cut = f" (cut at the limit of {limit})" if output.truncated else ""
+    if output.kind == "ask":
+        return f"<p><strong>{str(json.loads(output.body)['boolean']).lower()}</strong></p>"
+    if output.kind == "select":
+        document = json.loads(output.body)
+        names: list[str] = document["head"]["vars"]
+        rows = [[binding.get(name) for name in names] for binding in document["results"]["bindings"]]
+        cells = [[_json_cell(term) for term in row] for row in rows]
+    else:
+        names = ["subject", "predicate", "object"]
+        triples = [q.triple for q in ox.parse(output.body, format=ox.RdfFormat.N_TRIPLES)]
+        cells = [[_term_cell(t.subject), _term_cell(t.predicate), _term_cell(t.object)] for t in triples]
+    head = "".join(f"<th>{escape(name)}</th>" for name in names)
+    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in cells)
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f'<p class="note">{len(cells)} row(s){cut}</p>{table}'
+
+
+def _short(iri: str) -> str:
+    for prefix, namespace in PREFIXES.items():
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"{prefix}:{iri[len(namespace) :]}"
+    return iri
+
+
+def _iri_cell(iri: str) -> str:
+    if iri.startswith(("http://", "https://")):
+        return f'<a href="{escape(iri)}">{escape(_short(iri))}</a>'
+    return escape(iri)
+
+
+def _literal_cell(value: str, language: str | None, datatype: str | None) -> str:
+    suffix = f"@{language}" if language else (f"^^{_short(datatype)}" if datatype else "")
+    return f'<span class="lit" dir="auto">{escape(value)}</span><small>{escape(suffix)}</small>'
+
+
+def _json_cell(term: dict[str, Any] | None) -> str:
+    if term is None:
+        return ""
+    kind = term["type"]
+    if kind == "uri":
+        return _iri_cell(term["value"])
+    if kind == "bnode":
+        return escape(f"_:{term['value']}")
+    if kind in ("literal", "typed-literal"):
+        return _literal_cell(term["value"], term.get("xml:lang"), term.get("datatype"))
+    value = term["value"]
+    return "&lt;&lt; " + " ".join(_json_cell(value[k]) for k in ("subject", "predicate", "object")) + " &gt;&gt;"
+
+
+def _term_cell(term: Any) -> str:
+    if isinstance(term, ox.NamedNode):
+        return _iri_cell(term.value)
+    if isinstance(term, ox.BlankNode):
+        return escape(f"_:{term.value}")
+    if isinstance(term, ox.Literal):
+        datatype = None if term.language or term.datatype.value.endswith("#string") else term.datatype.value
+        return _literal_cell(term.value, term.language, datatype)
+    return escape(str(term))
