@@ -7,11 +7,11 @@ composed SKOS relation, the weakest confidence on the path, and the records in o
 
 from __future__ import annotations
 
-import weakref
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from cnc_graph.cache import per_generation
 from cnc_graph.errors import InputError, Location, NotFound
 from cnc_graph.labels import pick
 from cnc_graph.namespaces import SEMAPV, SKOS
@@ -181,7 +181,6 @@ class GraphIndex:
                     inverted=True,
                 )
             )
-        self._store_ref = weakref.ref(store)
 
     def framework(self, key: str) -> str:
         """Return a known framework key, or raise NotFound listing the known ones."""
@@ -211,18 +210,9 @@ class GraphIndex:
         return level
 
 
-_INDEXES: dict[int, tuple[int, GraphIndex]] = {}
-
-
 def index_for(store: GraphStore) -> GraphIndex:
     """Return the (cached) graph index of ``store`` for its current generation."""
-    generation = getattr(store, "generation", 0)
-    cached = _INDEXES.get(id(store))
-    if cached and cached[0] == generation and cached[1]._store_ref() is store:
-        return cached[1]
-    index = GraphIndex(store)
-    _INDEXES[id(store)] = (generation, index)
-    return index
+    return per_generation(store, GraphIndex)
 
 
 def _paths(index: GraphIndex, start: str, target: str) -> Iterable[list[MappingEdge]]:
@@ -330,18 +320,9 @@ class QualificationIndex:
         return {"id": iri, "label": text, "label_lang": text_lang}
 
 
-_QUAL_INDEXES: dict[int, tuple[int, QualificationIndex]] = {}
-
-
 def qualification_index(store: GraphStore) -> QualificationIndex:
     """Return the (cached) qualification index of ``store`` for its current generation."""
-    generation = getattr(store, "generation", 0)
-    cached = _QUAL_INDEXES.get(id(store))
-    if cached and cached[0] == generation:
-        return cached[1]
-    index = QualificationIndex(store)
-    _QUAL_INDEXES[id(store)] = (generation, index)
-    return index
+    return per_generation(store, QualificationIndex)
 
 
 def jaccard(a: set[str], b: set[str]) -> float | None:

@@ -11,6 +11,7 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from cnc_graph.cache import per_generation
 from cnc_graph.card import SUBSECTORS
 from cnc_graph.compare import GraphIndex, compare_levels, index_for
 from cnc_graph.errors import InputError, Location, NotFound
@@ -164,15 +165,6 @@ class SearchIndex:
         return found.framework, found.notation
 
 
-_SEARCH: dict[int, tuple[int, SearchIndex]] = {}
-
-
 def search_index(store: GraphStore) -> SearchIndex:
     """Return the (cached) search index of ``store`` for its current generation."""
-    generation = getattr(store, "generation", 0)
-    cached = _SEARCH.get(id(store))
-    if cached and cached[0] == generation:
-        return cached[1]
-    index = SearchIndex(store)
-    _SEARCH[id(store)] = (generation, index)
-    return index
+    return per_generation(store, SearchIndex)
