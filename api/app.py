@@ -12,12 +12,13 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api import compare, dumps, frameworks, html, linked_data, qualifications
+from api import compare, dumps, frameworks, html, linked_data, qualifications, registrations, sparql
 from api.deps import get_language, get_store
 from api.problems import install_problem_handlers, problem
 from cnc_graph import __version__
 from cnc_graph.search import search_index
 from cnc_graph.settings import Settings
+from cnc_graph.sparql_runner import make_query_runner
 from cnc_graph.store import GraphStore, open_store
 
 DESCRIPTION = """Linked-data knowledge graph of Morocco's National Qualifications Framework (CNC): frameworks and
@@ -84,19 +85,18 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.state.settings = settings
     app.state.store = store
     app.state.dumps_dir = dumps_dir
-    _attach_query_runner(app, store, settings)
+    app.state.query_runner = make_query_runner(store, settings)
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],
-        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
         allow_headers=["*"],
-        expose_headers=["X-CNC-Results-Truncated"],
+        expose_headers=["X-CNC-Results-Truncated", "ETag", "Location"],
     )
-    for module in (frameworks, qualifications, compare, linked_data, dumps):
+    for module in (sparql, frameworks, qualifications, compare, linked_data, dumps, registrations):
         app.include_router(module.router)
-    _include_sparql(app)
 
     @app.get("/health", summary="Liveness and store summary", tags=["service"])
     def health() -> dict[str, object]:
@@ -165,23 +165,6 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         return Response(status_code=204)
 
     return app
-
-
-def _attach_query_runner(app: FastAPI, store: GraphStore, settings: Settings) -> None:
-    """Attach the SPARQL query runner (worker processes with a timeout) when the module is present."""
-    try:
-        from cnc_graph.sparql_runner import make_query_runner
-    except ImportError:
-        return
-    app.state.query_runner = make_query_runner(store, settings)
-
-
-def _include_sparql(app: FastAPI) -> None:
-    try:
-        from api import sparql
-    except ImportError:
-        return
-    app.include_router(sparql.router)
 
 
 __all__ = ["Request", "create_app"]

@@ -13,6 +13,7 @@ from fastapi.responses import FileResponse, Response
 from api import html
 from api.deps import get_settings, get_store
 from api.negotiation import choose_rdf
+from cnc_graph.cache import public_generation
 from cnc_graph.catalog import catalog as dump_catalog
 from cnc_graph.catalog import dump_keys
 from cnc_graph.errors import NotFound
@@ -76,7 +77,7 @@ def get_dump(
     # The folder is named after the store's state, so a rebuilt or changed graph never serves an old dump.
     built = select(store, "build_info")
     sizes = sorted((str(key), count) for key, count in offered.items())
-    state = f"{getattr(store, 'generation', 0)}|{built and value(built[0]['modified'])}|{sizes}"
+    state = f"{public_generation(store)}|{built and value(built[0]['modified'])}|{sizes}"
     folder = dumps_dir(request) / hashlib.sha1(state.encode()).hexdigest()[:16]
     path = folder / name
     with _LOCK:

@@ -14,8 +14,8 @@ _LOCK = threading.Lock()
 
 
 def per_generation(store: object, factory: Callable[..., T]) -> T:
-    """Return ``factory(store)``, built once per store generation (a write makes the next call rebuild it)."""
-    generation = getattr(store, "generation", 0)
+    """Return ``factory(store)``, built once per state of the public graphs (a public write rebuilds it)."""
+    generation = public_generation(store)
     with _LOCK:
         entries = _CACHES.setdefault(store, {})
         cached = entries.get(factory)
@@ -25,3 +25,8 @@ def per_generation(store: object, factory: Callable[..., T]) -> T:
     with _LOCK:
         entries[factory] = (generation, value)
     return value
+
+
+def public_generation(store: object) -> int:
+    """Return the store's counter of public-graph writes (its write counter if it keeps no separate one)."""
+    return int(getattr(store, "public_generation", getattr(store, "generation", 0)))

@@ -541,6 +541,90 @@ def export(
     out.print(f"wrote {path} ({path.stat().st_size} bytes)")
 
 
+# --- users -----------------------------------------------------------------------------------
+
+users_app = typer.Typer(
+    help="Accounts of the registration workflow, kept in the store (tokens shown once, stored hashed).",
+    no_args_is_help=True,
+)
+app.add_typer(users_app, name="users")
+
+
+class Role(StrEnum):
+    applicant = "applicant"
+    reviewer = "reviewer"
+    admin = "admin"
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="Account name: lower-case letters, digits, '.', '_', '-'.")],
+    role: Annotated[Role, typer.Option("--role", help="applicant, reviewer (CP member) or admin.")],
+    organisation: Annotated[
+        str | None, typer.Option("--organisation", help="Organisation id (e.g. ofppt) or IRI; required for applicants.")
+    ] = None,
+    subsector: Annotated[
+        str | None, typer.Option("--subsector", help="Sub-sector key (e.g. vocational-training); applicants.")
+    ] = None,
+    store: StoreOption = None,
+) -> None:
+    """Create an account and print its token: once, alone on the last line (only its hash is kept)."""
+    from cnc_graph.accounts import add_account
+
+    settings = settings_for(store)
+
+    def action() -> tuple[object, str]:
+        with opened(settings) as graph_store:
+            return add_account(graph_store, settings.base_iri, name, role.value, organisation, subsector)
+
+    account, token = run(action)
+    details = ", ".join(
+        f"{k} {v}"
+        for k, v in account.to_dict(settings.base_iri).items()  # type: ignore[attr-defined]
+        if k in ("organisation", "subsector") and v
+    )
+    typer.echo(f"created account {name} ({role.value}{', ' + details if details else ''})")
+    typer.echo("its bearer token follows; it is shown only now (the store keeps its hash):")
+    typer.echo(token)
+
+
+@users_app.command("revoke")
+def users_revoke(
+    name: Annotated[str, typer.Argument(help="Account name.")],
+    store: StoreOption = None,
+) -> None:
+    """Revoke an account: its token stops working at once; the account stays in the audit trail."""
+    from cnc_graph.accounts import revoke_account
+
+    settings = settings_for(store)
+
+    def action() -> object:
+        with opened(settings) as graph_store:
+            return revoke_account(graph_store, settings.base_iri, name)
+
+    run(action)
+    typer.echo(f"revoked account {name}")
+
+
+@users_app.command("list")
+def users_list(store: StoreOption = None) -> None:
+    """List the accounts (never their tokens)."""
+    from cnc_graph.accounts import list_accounts
+
+    settings = settings_for(store)
+
+    def action() -> list[object]:
+        with opened(settings, read_only=True) as graph_store:
+            return list(list_accounts(graph_store, settings.base_iri))
+
+    keys = ("name", "role", "organisation", "subsector", "created", "revoked")
+    table = Table("name", "role", "organisation", "sub-sector", "created", "revoked", title="Accounts")
+    for account in run(action):
+        row = account.to_dict(settings.base_iri)  # type: ignore[attr-defined]
+        table.add_row(*(str(row[k] or "—") for k in keys))
+    out.print(table)
+
+
 # --- serve -----------------------------------------------------------------------------------
 
 

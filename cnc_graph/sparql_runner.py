@@ -62,6 +62,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
+from cnc_graph.cache import public_generation
 from cnc_graph.errors import CncError, InputError, StoreError
 from cnc_graph.namespaces import PREFIXES, RDF, XSD, is_public_graph
 from cnc_graph.store import GraphStore, OxigraphStore
@@ -714,7 +715,7 @@ class _Snapshots:
 
     def current(self) -> str:
         """Return the checkpoint of the store's current generation, made now if there is none yet."""
-        generation = self.store.generation
+        generation = public_generation(self.store)
         with self._lock:
             if self.latest is None or self.latest.generation != generation:
                 self._count += 1

@@ -102,6 +102,9 @@ class OxigraphStore:
         self.read_only = read_only
         # Bumped on every committed write: lets caches and read-only query workers know to refresh.
         self.generation = 0
+        # Bumped only when a public graph changes: what caches of public data (search, dumps,
+        # SPARQL checkpoints) key on, so that private edits (drafts, accounts) do not flush them.
+        self.public_generation = 0
         self._store = _open_oxigraph(path, read_only)
 
     # --- reading -------------------------------------------------------------------------
@@ -196,6 +199,7 @@ class OxigraphStore:
                 if triples:
                     staging = staging_graph_iri(graph) + "-add"
                     node = ox.NamedNode(staging)
+                    self._store.remove_graph(node)  # a crash may have left one behind: never apply it
                     self._store.extend(ox.Quad(t.subject, t.predicate, t.object, node) for t in triples)
                     staged.append((staging, graph))
                     operations.append(f"ADD SILENT <{staging}> TO <{graph}>")
@@ -204,6 +208,9 @@ class OxigraphStore:
                 self._store.update(" ;\n".join(operations))
             self._store.flush()
             self.generation += 1
+            touched = set(tx.replacements) | set(tx.additions) | tx.drops
+            if any(is_public_graph(self.base_iri, g) for g in touched):
+                self.public_generation += 1
         except OSError as exc:
             for staging, _ in staged:
                 self._discard(staging)
@@ -225,6 +232,8 @@ class OxigraphStore:
             self._store.extend(ox.Quad(t.subject, t.predicate, t.object, node) for t in triples)
             self._store.flush()
             self.generation += 1
+            if is_public_graph(self.base_iri, graph):
+                self.public_generation += 1
         except OSError as exc:
             raise StoreError(f"store {self.path or 'memory'}: write failed: {exc}") from exc
 

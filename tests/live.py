@@ -23,13 +23,31 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(store: Path, env: dict[str, str] | None = None, timeout_s: float = 120.0) -> Iterator[str]:
-    """Run ``cnc-graph serve`` on a built (or empty) store; yield its base URL; stop it afterwards."""
+def live_server(
+    store: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout_s: float = 120.0,
+    *,
+    selector: str | None = None,
+    log_dir: Path | None = None,
+) -> Iterator[str]:
+    """Run ``cnc-graph serve`` on a built (or empty) store; yield its base URL; stop it afterwards.
+
+    The store is an on-disk store directory (``store``) or any store selector (``selector``), such as a
+    remote server's ``http://127.0.0.1:PORT`` or ``sparql+virtuoso:URL``; give exactly one. The server's log
+    goes beside ``store``, else into ``log_dir`` (required with ``selector``).
+    """
+    if (store is None) == (selector is None):
+        raise ValueError("live_server: give either a store path or a store selector")
+    folder = store.parent if store is not None else log_dir
+    if folder is None:
+        raise ValueError("live_server: a selector needs a log_dir for the server's log")
+    chosen = str(store) if store is not None else str(selector)
     port = free_port()
-    log = store.parent / f"serve-{port}.log"
+    log = folder / f"serve-{port}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "cnc_graph.cli", "serve", "--store", str(store), "--port", str(port)],
+            [sys.executable, "-m", "cnc_graph.cli", "serve", "--store", chosen, "--port", str(port)],
             stdout=out,
             stderr=subprocess.STDOUT,
             env=os.environ | (env or {}),

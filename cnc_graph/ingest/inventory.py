@@ -114,7 +114,7 @@ def _convert_value(conv: RowConverter, f: card.CardField, text: str) -> ox.Named
     base = conv.base
     col = f.column
     kind = f.kind
-    if kind == "text":
+    if kind in ("text", "outcomes"):
         return _lit(text, lang=f.lang)
     if kind == "code":
         if not CODE_RE.fullmatch(text):

@@ -1,0 +1,247 @@
+"""Accounts of the registration workflow: users, their role, organisation and sub-sector, and bearer tokens.
+
+Accounts live with the store, in the private graph ``graph/private/accounts`` (a copy of the store
+carries them; no public surface ever sees it). A token is shown once, when it is made, and kept only
+as its SHA-256 hash: whoever reads the store cannot act as a user.
+
+Roles:
+
+- ``applicant``: bound to one organisation and one sub-sector; prepares and submits its organisation's cards;
+- ``reviewer``: a member of the Permanent Commission (CP CNC); reviews submitted cards;
+- ``admin``: the CP secretariat; may do what the others do, and publishes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from cnc_graph import card
+from cnc_graph.errors import Conflict, InputError, Location, NotFound
+from cnc_graph.namespaces import FOAF, ORG, PROV, RDF, XSD, graph_iri
+from cnc_graph.queries import load_query, select, value
+from cnc_graph.store import GraphStore
+
+# Terms of the workflow's own bookkeeping, only ever written to private graphs.
+REG = "https://w3id.org/cnc-ma/ontology/registry#"
+
+ROLES = ("applicant", "reviewer", "admin")
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+ORG_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class Account:
+    """One user of the registration workflow (never carries its token)."""
+
+    iri: str
+    name: str
+    role: str
+    organisation: str | None = None
+    subsector: str | None = None
+    created: str | None = None
+    revoked: str | None = None
+
+    @property
+    def active(self) -> bool:
+        """Return whether the account may still act (not revoked)."""
+        return self.revoked is None
+
+    def to_dict(self, base_iri: str) -> dict[str, object]:
+        """Return the account as plain JSON-ready data (no token, no hash)."""
+        return {
+            "name": self.name,
+            "role": self.role,
+            "organisation": self.organisation.removeprefix(base_iri + "organisation/") if self.organisation else None,
+            "subsector": self.subsector,
+            "created": self.created,
+            "revoked": self.revoked,
+        }
+
+
+def accounts_graph(base_iri: str) -> str:
+    """Return the IRI of the private graph holding the accounts."""
+    return graph_iri(base_iri, "private/accounts")
+
+
+def account_iri(base_iri: str, name: str) -> str:
+    """Return the IRI of the account called ``name``."""
+    return f"{base_iri}account/{name}"
+
+
+def token_hash(token: str) -> str:
+    """Return the hex SHA-256 of a token: what the store keeps instead of the token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_token() -> str:
+    """Return a fresh bearer token (32 random bytes, URL-safe)."""
+    return secrets.token_urlsafe(32)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _account(row: dict[str, ox.NamedNode | ox.BlankNode | ox.Literal | None]) -> Account:
+    return Account(
+        iri=str(value(row["account"])),
+        name=str(value(row["name"])),
+        role=str(value(row["role"])),
+        organisation=value(row["organisation"]),
+        subsector=value(row["subsector"]),
+        created=value(row["created"]),
+        revoked=value(row["revoked"]),
+    )
+
+
+def list_accounts(store: GraphStore, base_iri: str) -> list[Account]:
+    """Return every account, revoked ones included, by name."""
+    rows = select(store, "accounts", public_only=False, g=ox.NamedNode(accounts_graph(base_iri)))
+    return [_account(row) for row in rows]
+
+
+def find_account(store: GraphStore, base_iri: str, name: str) -> Account | None:
+    """Return the account called ``name`` (revoked or not), or None."""
+    for account in list_accounts(store, base_iri):
+        if account.name == name:
+            return account
+    return None
+
+
+def account_for_token(store: GraphStore, base_iri: str, token: str) -> Account | None:
+    """Return the live account a bearer token belongs to, or None (unknown or revoked token)."""
+    if not token or len(token) > 200:
+        return None
+    rows = select(
+        store,
+        "account_by_token",
+        public_only=False,
+        g=ox.NamedNode(accounts_graph(base_iri)),
+        hash=ox.Literal(token_hash(token)),
+    )
+    return _account(rows[0]) if len(rows) == 1 else None
+
+
+def organisation_iri(base_iri: str, text: str) -> str:
+    """Return the organisation IRI an option names: a full IRI, or an id as in organisations.csv."""
+    text = text.strip()
+    if text.startswith(("http://", "https://")):
+        return text
+    if not ORG_ID_RE.fullmatch(text):
+        raise InputError(
+            f"« {text} » is not an organisation id or IRI (e.g. ofppt)",
+            Location(),
+            f"« {text} » n'est pas un identifiant ou une IRI d'organisme (ex. ofppt)",
+        )
+    return f"{base_iri}organisation/{text}"
+
+
+def organisation_facts(store: GraphStore, organisation: str) -> dict[str, set[str]] | None:
+    """Return an organisation's roles and sub-sectors from the public register, or None if it is unknown."""
+    rows = select(store, "organisation_facts", organisation=ox.NamedNode(organisation))
+    if not rows:
+        return None
+    return {
+        "roles": {str(value(r["role"])) for r in rows if r["role"] is not None},
+        "subsectors": {str(value(r["subsector"])) for r in rows if r["subsector"] is not None},
+    }
+
+
+def add_account(
+    store: GraphStore,
+    base_iri: str,
+    name: str,
+    role: str,
+    organisation: str | None = None,
+    subsector: str | None = None,
+) -> tuple[Account, str]:
+    """Create an account; return it with its token, which is not kept anywhere and cannot be shown again."""
+    if not NAME_RE.fullmatch(name):
+        raise InputError(
+            f"« {name} » is not a valid account name: lower-case letters, digits, '.', '_' and '-'",
+            Location(),
+            f"« {name} » n'est pas un nom de compte valide : minuscules, chiffres, « . », « _ » et « - »",
+        )
+    if role not in ROLES:
+        raise InputError(f"« {role} » is not a role; use {', '.join(ROLES)}", Location())
+    org = organisation_iri(base_iri, organisation) if organisation else None
+    key = None
+    if subsector:
+        key = card.subsector_key(subsector)
+        if key is None:
+            raise InputError(
+                f"« {subsector} » is not a sub-sector; use one of {', '.join(card.SUBSECTORS)}",
+                Location(),
+                f"« {subsector} » n'est pas un sous-secteur ; utilisez {', '.join(card.SUBSECTORS)}",
+            )
+    if role == "applicant" and (org is None or key is None):
+        raise InputError(
+            "an applicant is bound to an organisation and a sub-sector: give --organisation and --subsector",
+            Location(),
+            "un demandeur est rattaché à un organisme et à un sous-secteur : indiquez --organisation et --subsector",
+        )
+    if org is not None and organisation_facts(store, org) is None:
+        raise InputError(
+            f"unknown organisation « {organisation} »: it must be in the register "
+            "(data/inventory/organisations.csv; run `cnc-graph build` first)",
+            Location(),
+            f"organisme inconnu « {organisation} » : il doit figurer au registre (data/inventory/organisations.csv)",
+        )
+    graph = accounts_graph(base_iri)
+    existing = _graph_triples(store, graph)
+    iri = account_iri(base_iri, name)
+    if any(t.subject.value == iri for t in existing):
+        raise Conflict(f"an account « {name} » already exists; revoke it or choose another name")
+    token = new_token()
+    s = ox.NamedNode(iri)
+    triples = [
+        ox.Triple(s, ox.NamedNode(RDF + "type"), ox.NamedNode(PROV + "Agent")),
+        ox.Triple(s, ox.NamedNode(RDF + "type"), ox.NamedNode(FOAF + "OnlineAccount")),
+        ox.Triple(s, ox.NamedNode(FOAF + "accountName"), ox.Literal(name)),
+        ox.Triple(s, ox.NamedNode(REG + "role"), ox.Literal(role)),
+        ox.Triple(s, ox.NamedNode(REG + "tokenHash"), ox.Literal(token_hash(token))),
+        ox.Triple(s, ox.NamedNode(REG + "created"), ox.Literal(_now(), datatype=ox.NamedNode(XSD + "dateTime"))),
+    ]
+    if org:
+        triples.append(ox.Triple(s, ox.NamedNode(ORG + "memberOf"), ox.NamedNode(org)))
+    if key:
+        triples.append(ox.Triple(s, ox.NamedNode(REG + "subSector"), ox.Literal(key)))
+    with store.transaction() as tx:
+        tx.replace_graph(graph, [*existing, *triples])
+    account = find_account(store, base_iri, name)
+    assert account is not None
+    return account, token
+
+
+def revoke_account(store: GraphStore, base_iri: str, name: str) -> Account:
+    """Revoke an account: its token hash is deleted and the account marked revoked (kept for the audit trail)."""
+    graph = accounts_graph(base_iri)
+    existing = _graph_triples(store, graph)
+    iri = account_iri(base_iri, name)
+    if not any(t.subject.value == iri for t in existing):
+        raise NotFound(f"no account « {name} »")
+    dropped = {REG + "tokenHash", REG + "revoked"}
+    kept = [t for t in existing if not (t.subject.value == iri and t.predicate.value in dropped)]
+    kept.append(
+        ox.Triple(
+            ox.NamedNode(iri),
+            ox.NamedNode(REG + "revoked"),
+            ox.Literal(_now(), datatype=ox.NamedNode(XSD + "dateTime")),
+        )
+    )
+    with store.transaction() as tx:
+        tx.replace_graph(graph, kept)
+    account = find_account(store, base_iri, name)
+    assert account is not None
+    return account
+
+
+def _graph_triples(store: GraphStore, graph: str) -> list[ox.Triple]:
+    result = store.query(load_query("private_graph_triples"), bindings={"g": ox.NamedNode(graph)}, public_only=False)
+    return list(result)  # type: ignore[arg-type]

@@ -1,0 +1,291 @@
+"""The registration card's three entry points brought to one form: its cells (column → text).
+
+The spreadsheet row, the API's JSON body and a JSON-LD document are one schema: ``card.FIELDS``.
+This module turns a JSON object or a JSON-LD document into cells, and a card's RDF back into cells
+(the inverse of ``ingest.inventory.card_to_triples``), so that every card goes through the same
+conversion and the same shapes whatever door it came in by.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from difflib import get_close_matches
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from cnc_graph import card
+from cnc_graph.errors import InputError, InputErrors, Location
+from cnc_graph.namespaces import CNC, RDF
+from cnc_graph.rdf_files import parse_rdf_bytes
+
+Cells = dict[str, str]
+CardJson = dict[str, str | list[str]]
+
+_SCALARS = (str, int, float)
+# Triples card_to_triples writes that carry no cell of their own.
+_STRUCTURAL = {RDF + "type", CNC + "country", CNC + "leadsTo"}
+
+
+def cells_from_json(data: object, source: str = "card", keep_empty: bool = False) -> Cells:
+    """Return the cells of a JSON card: an object keyed by card columns (French keys or English aliases).
+
+    A value is text, a number, a list of texts (multi-valued columns; same as ``a | b``) or null (empty).
+    Empty cells are dropped, or with ``keep_empty`` kept as ``""`` (a change that clears the field).
+    """
+    if not isinstance(data, Mapping):
+        raise InputError(
+            "the card must be a JSON object keyed by the card's columns (see docs/registration-card.md)",
+            Location(source),
+            "la fiche doit être un objet JSON dont les clés sont les colonnes de la fiche "
+            "(voir docs/registration-card.md)",
+        )
+    errors: list[InputError] = []
+    cells: Cells = {}
+    for key, raw in data.items():
+        column = card.canonical_column(str(key))
+        if column is None:
+            hint = get_close_matches(str(key), list(card.COLUMN_ALIASES), n=1)
+            en = f" (did you mean « {hint[0]} »?)" if hint else ""
+            fr = f" (vouliez-vous dire « {hint[0]} » ?)" if hint else ""
+            errors.append(
+                InputError(
+                    f"unknown field « {key} »{en}; the card's fields are the inventory columns",
+                    Location(source, field=str(key)),
+                    f"champ inconnu « {key} »{fr} ; les champs de la fiche sont les colonnes de l'inventaire",
+                )
+            )
+            continue
+        if column in cells:
+            errors.append(
+                InputError(
+                    f"field « {key} » is given twice (under its French and English names)",
+                    Location(source, field=column),
+                    f"le champ « {key} » est donné deux fois (sous ses noms français et anglais)",
+                )
+            )
+            continue
+        text = _cell_text(raw, card.BY_COLUMN[column])
+        if text is None:
+            errors.append(
+                InputError(
+                    f"field « {key} » must be text, a number"
+                    + (", a list of texts" if card.BY_COLUMN[column].multi else "")
+                    + " or null",
+                    Location(source, field=column),
+                    f"le champ « {key} » doit être un texte, un nombre"
+                    + (", une liste de textes" if card.BY_COLUMN[column].multi else "")
+                    + " ou null",
+                )
+            )
+            continue
+        if text or keep_empty:
+            cells[column] = text
+    if errors:
+        raise InputErrors(errors)
+    return cells
+
+
+def _cell_text(raw: object, field: card.CardField) -> str | None:
+    if raw is None:
+        return ""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, _SCALARS):
+        return str(raw).strip()
+    if field.multi and isinstance(raw, list) and all(isinstance(v, _SCALARS) and not isinstance(v, bool) for v in raw):
+        return f" {card.MULTI_SEPARATOR} ".join(str(v).strip() for v in raw if str(v).strip())
+    return None
+
+
+def card_json(cells: Mapping[str, str]) -> CardJson:
+    """Return cells as the API shows a card: card order, empty cells left out, multi-valued columns as lists."""
+    shown: CardJson = {}
+    for f in card.FIELDS:
+        text = cells.get(f.column, "").strip()
+        if not text:
+            continue
+        if f.multi:
+            shown[f.column] = [v.strip() for v in text.split(card.MULTI_SEPARATOR) if v.strip()]
+        else:
+            shown[f.column] = text
+    return shown
+
+
+def normalised(cells: Mapping[str, str]) -> Cells:
+    """Return cells with multi-valued columns written one way (``a | b``) and empty cells dropped."""
+    out: Cells = {}
+    for column, values in card_json(cells).items():
+        out[column] = f" {card.MULTI_SEPARATOR} ".join(values) if isinstance(values, list) else values
+    return out
+
+
+# --- JSON-LD ------------------------------------------------------------------------------------
+
+
+def cells_from_jsonld(data: bytes, base_iri: str, context: Mapping[str, object], source: str = "card") -> Cells:
+    """Return the cells of a JSON-LD card: one ``cnc:Qualification`` node and the nodes it points to.
+
+    A ``@context`` naming our published context (``…/context.jsonld``) is replaced by the local copy;
+    no remote document is ever fetched.
+    """
+    try:
+        document = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(
+            f"the body is not JSON: {exc}", Location(source), f"le corps n'est pas du JSON : {exc}"
+        ) from exc
+    document = _local_context(document, context)
+    triples = parse_rdf_bytes(json.dumps(document).encode(), ox.RdfFormat.JSON_LD, base_iri, source)
+    qualification = ox.NamedNode(CNC + "Qualification")
+    subjects = sorted(
+        {t.subject for t in triples if t.predicate.value == RDF + "type" and t.object == qualification}, key=str
+    )
+    if len(subjects) != 1:
+        raise InputError(
+            f"the JSON-LD document must describe exactly one cnc:Qualification (found {len(subjects)})",
+            Location(source),
+            f"le document JSON-LD doit décrire exactement une cnc:Qualification ({len(subjects)} trouvée(s))",
+        )
+    return cells_from_triples(triples, subjects[0], base_iri, source)
+
+
+def _local_context(document: object, context: Mapping[str, object]) -> object:
+    """Replace references to the published context by its content (recursively, lists included)."""
+    local = context.get("@context", context)
+
+    def swap(value: object) -> object:
+        if isinstance(value, str) and value.rstrip("/").endswith("context.jsonld"):
+            return local
+        if isinstance(value, list):
+            return [swap(v) for v in value]
+        return value
+
+    def walk(node: object) -> object:
+        if isinstance(node, dict):
+            return {k: (swap(v) if k == "@context" else walk(v)) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    return walk(document)
+
+
+# --- RDF → cells (the inverse of card_to_triples) -------------------------------------------------
+
+_IRI_PREFIXES: dict[str, str] = {
+    "subsector": "subsector/",
+    "level": "framework/cnc/level/",
+    "organisation": "organisation/",
+    "accreditation-body": "organisation/",
+    "providers": "organisation/",
+    "regions": "region/",
+    "acquisition-mode": "vocab/acquisition-mode/",
+    "status": "vocab/qualification-status/",
+}
+
+
+def cells_from_triples(
+    triples: Iterable[ox.Triple], subject: ox.NamedNode | ox.BlankNode, base_iri: str, source: str = "card"
+) -> Cells:
+    """Return the cells of the card whose node is ``subject``; a statement no cell can hold is an error."""
+    by_subject: dict[str, dict[str, list[ox.NamedNode | ox.BlankNode | ox.Literal]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for t in triples:
+        by_subject[str(t.subject)][t.predicate.value].append(t.object)  # type: ignore[arg-type]
+    values: dict[str, list[str]] = defaultdict(list)
+    errors: list[InputError] = []
+    used: set[tuple[str, str]] = set()
+
+    def unknown(node: str, prop: str) -> None:
+        errors.append(
+            InputError(
+                f"{node} {prop}: the registration card has no field for this statement",
+                Location(source, field=prop),
+                f"{node} {prop} : la fiche d'enregistrement n'a pas de champ pour cette information",
+            )
+        )
+
+    own = by_subject.get(str(subject), {})
+    for f in card.FIELDS:
+        if f.kind in ("outcomes", "providers", "regions", "accreditation-body", "accreditation-date"):
+            continue
+        for term in own.get(f.property, []):
+            text = _cell_value(term, f, base_iri)
+            if text is not None and (f.lang is None or getattr(term, "language", None) == f.lang):
+                values[f.column].append(text)
+                used.add((f.property, str(term)))
+    for node in _ordered(own.get(CNC + "hasLearningOutcome", [])):
+        for statement in by_subject.get(str(node), {}).get(CNC + "statement", []):
+            lang = getattr(statement, "language", None)
+            if lang in ("fr", "en"):
+                values[f"acquis_{lang}"].append(statement.value)
+    for node in _ordered(own.get(CNC + "hasLearningOpportunity", [])):
+        parts = by_subject.get(str(node), {})
+        values["prestataires"] += [_strip(t, base_iri, "organisation/") for t in parts.get(CNC + "providedBy", [])]
+        values["regions"] += [_strip(t, base_iri, "region/") for t in parts.get(CNC + "region", [])]
+    for node in _ordered(own.get(CNC + "hasAccreditation", [])):
+        parts = by_subject.get(str(node), {})
+        values["organisme_qa"] += [_strip(t, base_iri, "organisation/") for t in parts.get(CNC + "accreditingBody", [])]
+        values["date_accreditation"] += [t.value for t in parts.get(CNC + "decisionDate", [])]
+    nested = {CNC + "hasLearningOutcome", CNC + "hasLearningOpportunity", CNC + "hasAccreditation"}
+    for prop, terms in own.items():
+        for term in terms:
+            if prop in _STRUCTURAL or prop in nested or (prop, str(term)) in used:
+                continue
+            unknown(str(subject), prop)
+    cells: Cells = {}
+    for f in card.FIELDS:
+        found = [v for v in values.get(f.column, []) if v]
+        if not found:
+            continue
+        if len(found) > 1 and not f.multi:
+            errors.append(
+                InputError(
+                    f"field « {f.column} » takes one value, the document gives {len(found)}",
+                    Location(source, field=f.column),
+                    f"le champ « {f.column} » prend une seule valeur, le document en donne {len(found)}",
+                )
+            )
+            continue
+        cells[f.column] = f" {card.MULTI_SEPARATOR} ".join(found)
+    if errors:
+        raise InputErrors(errors)
+    return cells
+
+
+def _ordered(nodes: list[ox.NamedNode | ox.BlankNode | ox.Literal]) -> list[ox.NamedNode | ox.BlankNode]:
+    """Return nested nodes in card order: by their trailing number (``…/outcome/2``), else by IRI."""
+
+    def key(node: ox.NamedNode | ox.BlankNode) -> tuple[int, str]:
+        tail = str(node.value).rsplit("/", 1)[-1]
+        return (int(tail) if tail.isdigit() else 1_000_000, str(node))
+
+    return sorted((n for n in nodes if not isinstance(n, ox.Literal)), key=key)
+
+
+def _strip(term: ox.NamedNode | ox.BlankNode | ox.Literal, base_iri: str, prefix: str) -> str:
+    return term.value.removeprefix(base_iri + prefix) if isinstance(term, ox.NamedNode) else term.value
+
+
+def _cell_value(term: ox.NamedNode | ox.BlankNode | ox.Literal, f: card.CardField, base_iri: str) -> str | None:
+    if isinstance(term, ox.BlankNode):
+        return None
+    if f.kind in _IRI_PREFIXES:
+        if not isinstance(term, ox.NamedNode):
+            return None
+        prefix = base_iri + _IRI_PREFIXES[f.kind]
+        return term.value.removeprefix(prefix) if term.value.startswith(prefix) else None
+    if f.kind == "isced-f":
+        return term.value.removeprefix(card.ISCED_F) if isinstance(term, ox.NamedNode) else None
+    return term.value
+
+
+def load_context(root: Path) -> dict[str, object]:
+    """Return the published JSON-LD context (from the ontology under ``root``)."""
+    from cnc_graph.jsonld import context
+
+    return context(root / "ontology" / "cnc.ttl")
