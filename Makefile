@@ -16,8 +16,8 @@ install: $(BIN)/cnc-graph
 
 # The backend tests start real SPARQL servers: Oxigraph (PyPI, in the venv) and Virtuoso 7 (Debian).
 servers:
-	@command -v virtuoso-t >/dev/null || { $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq virtuoso-opensource >/dev/null; }
+	@{ command -v virtuoso-t && command -v wrk; } >/dev/null || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq virtuoso-opensource wrk >/dev/null; }
 
 serve: install
 	$(BIN)/cnc-graph serve
