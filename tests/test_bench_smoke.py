@@ -1,0 +1,46 @@
+"""The benchmark's quick mode runs end to end and writes one well-formed table with every row (no timing checks)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ROWS = (
+    "build from CSV, validation included",
+    "build, neighbourhood path",
+    "bulk validation (library",
+    "bulk validation (neighbourhood",
+    "differential: neighbourhood vs pyshacl",
+    "re-import of the 1,000-row file",
+    "re-import, neighbourhood path",
+    "single-card validation on submit, library",
+    "single-card validation on submit, neighbourhood",
+    "API search",
+    "API qualification",
+    "API compare levels",
+    "API compare qualifications",
+    "/sparql, fixed mix",
+    "/sparql, same mix",
+    "peak RSS of `cnc-graph serve`",
+)
+
+
+def test_quick_benchmark_writes_a_table_with_every_row(tmp_path: Path) -> None:
+    assert shutil.which("wrk"), "wrk drives the HTTP load: apt-get install -y wrk (make test does)"
+    assert shutil.which("oxigraph", path=str(Path(sys.executable).parent)), "the oxigraph CLI is a test dependency"
+    out = tmp_path / "performance.md"
+    command = [sys.executable, "-m", "bench.run", "--quick", "--duration", "1", "--budget", "600"]
+    command += ["--out", str(out), "--work", str(tmp_path / "work")]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=3600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    text = out.read_text(encoding="utf-8")
+    table = [line for line in text.splitlines() if line.startswith("| ")]
+    header, body = table[0], table[1:]
+    assert header.count("|") == 7
+    assert all(line.count("|") - line.count("\\|") == 7 for line in body)
+    for label in ROWS:
+        assert any(label in line for line in body), f"row « {label} » is missing"
+    assert "## Run at N = 1,000" in text and "Python " in text and "pyshacl" in text
