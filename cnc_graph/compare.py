@@ -162,7 +162,8 @@ class GraphIndex:
                 object=str(value(row["object"])),
                 justification=str(value(row["justification"])),
                 confidence=float(confidence) if confidence is not None else 1.0,
-                sources=tuple(s for s in (value(row["sources"]) or "").split("|") if s),
+                # GROUP_CONCAT has no defined order (Oxigraph and Virtuoso differ): sort, for the same answer anywhere.
+                sources=tuple(sorted(s for s in (value(row["sources"]) or "").split("|") if s)),
                 comment=value(row["comment"]),
                 mapping_set=value(row["set"]),
             )

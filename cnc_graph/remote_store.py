@@ -61,9 +61,15 @@ Virtuoso quirks handled here (7.2.5, Debian's ``virtuoso-opensource``):
 - ``xsd:boolean`` is stored as an integer (``"true"`` and ``"1"^^xsd:integer`` on the same subject and
   predicate are one triple) and comes back in JSON as ``"1"``, rewritten to ``"true"``.
 - Results are cut at ``[SPARQL] ResultSetMaxRows`` (10000 in Debian's ``virtuoso.ini``). A cut SELECT
-  says so in ``X-SPARQL-MaxRows``, which raises a ``StoreError``; a cut CONSTRUCT says nothing (it gives
-  the first 10001 triples), so raise that setting above the largest CONSTRUCT you run: the import's
-  validation context reads every public triple that way.
+  says so in ``X-SPARQL-MaxRows``, which raises a ``StoreError``. A cut CONSTRUCT or DESCRIBE says nothing:
+  it gives the first limit + 1 triples (the Graph Store Protocol's GET too). So the store learns the limit
+  once, from a SELECT of ``VALUES`` rows alone (no data read) that is cut in turn, and an answer of more
+  triples than the limit is known to be cut. A cut CONSTRUCT is then read again in pages (``LIMIT``/``OFFSET``
+  after its WHERE block, as many solutions as a ``COUNT`` of them says, each page under the limit, triples
+  merged): the dumps and the import's validation context read every public triple that way, more than the
+  stock limit. Pages are separate requests, in the server's order of solutions (the same for the same
+  query): a write between two pages can make the result a mix. A DESCRIBE, or a CONSTRUCT with its own
+  GROUP BY, HAVING, ORDER BY, LIMIT or OFFSET, cannot be paged: cut, it raises a ``StoreError``.
 
 Both servers normalise literals the way the embedded store does (language tags lower-cased, numbers in
 canonical form).
@@ -113,6 +119,15 @@ QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 N_TRIPLES = "application/n-triples"
 LOAD_CHUNK = 50_000
 _NO_GRAPH_SEGMENT = "graph/private/none"
+# Finding Virtuoso's result limit: a SELECT of 47³ rows made by VALUES alone, at most CAP_PROBE_ROWS of them. A server
+# that answers them all has a higher limit, or none: CAP_PROBE_ROWS is then used as the limit (pages of that size).
+CAP_PROBE_ROWS = 100_000
+_CAP_PROBE = (
+    "SELECT ?a WHERE { "
+    + " ".join(f"VALUES ?{v} {{ {' '.join(map(str, range(47)))} }}" for v in "abc")
+    + f" }} LIMIT {CAP_PROBE_ROWS}"
+)
+_SOLUTION_MODIFIER = re.compile(r"(?<![\w?$:])(?:GROUP|HAVING|ORDER|LIMIT|OFFSET)(?![\w:-])", re.IGNORECASE)
 
 _PROLOGUE = re.compile(r"(?:\s+|#[^\n]*|BASE\s*<[^>]*>|PREFIX\s+[^\s:]*:\s*<[^>]*>)*", re.IGNORECASE)
 _FORM = re.compile(rf"({'|'.join(QUERY_FORMS)})\b", re.IGNORECASE)
@@ -243,6 +258,7 @@ class SparqlEndpointStore:
         self.generation = 0
         self._session = requests.Session()
         self._session.headers["User-Agent"] = USER_AGENT
+        self._row_cap: int | None = None  # Virtuoso's result limit, learned at the first CONSTRUCT or DESCRIBE
 
     def __repr__(self) -> str:
         return f"SparqlEndpointStore({self.url!r}, dialect={self.endpoints.dialect!r})"
@@ -288,7 +304,10 @@ class SparqlEndpointStore:
         answer = self._attempts("query", self.url, lambda: self._post_query(self._prologue(sparql), form, dataset))
         if form in ("SELECT", "ASK"):
             return self._parse_solutions(answer, "query", form)
-        return RemoteTriples(self._parse_triples(answer))
+        triples = list(self._parse_triples(answer))
+        if self.endpoints.dialect == "virtuoso" and triples and len(triples) > self._virtuoso_row_cap():
+            triples = self._virtuoso_pages(sparql, form, dataset)
+        return RemoteTriples(triples)
 
     def graphs(self, public_only: bool = False) -> dict[str, int]:
         """Return the named graphs under the base IRI with their triple counts."""
@@ -420,6 +439,62 @@ class SparqlEndpointStore:
             return
         with suppress(StoreError):  # best effort: the error being raised is the one to report
             self._update(" ;\n".join(f"DROP SILENT GRAPH {_iri(g)}" for g in staged), "dropping staging graphs", 0)
+
+    # --- Virtuoso's result limit ----------------------------------------------------------------
+
+    def _virtuoso_row_cap(self) -> int:
+        """Return how many rows (or triples) this Virtuoso gives at most in one answer; asked once per store."""
+        if self._row_cap is None:
+
+            def probe() -> _Answer:
+                response = self._session.post(
+                    self.url, data={"query": _CAP_PROBE}, headers={"Accept": "text/csv"}, timeout=self.timeout_s
+                )
+                if not response.ok:
+                    raise _HttpFailure(response.status_code, response.reason, response.content)
+                headers = {name.lower(): text for name, text in response.headers.items()}
+                return _Answer(response.content, headers.get("content-type", ""), headers)
+
+            cut = self._attempts("finding the result limit", self.url, probe).headers.get("x-sparql-maxrows", "")
+            self._row_cap = int(cut) if cut.isdigit() and int(cut) > 0 else CAP_PROBE_ROWS
+        return self._row_cap
+
+    def _virtuoso_pages(self, sparql: str, form: str, dataset: Sequence[str] | None) -> list[ox.Triple]:
+        """Return every triple of a CONSTRUCT that Virtuoso cut, read again in pages under its result limit."""
+        cap = self._virtuoso_row_cap()
+        paging = _construct_pages(sparql) if form == "CONSTRUCT" else None
+        if paging is None:
+            raise StoreError(
+                f"SPARQL endpoint {self.url}: query: the server cut the {form} answer at {cap + 1} triples "
+                "(Virtuoso's [SPARQL] ResultSetMaxRows) and this query cannot be read in pages (a DESCRIBE, or "
+                "its own GROUP BY, HAVING, ORDER BY, LIMIT or OFFSET); raise that limit"
+            )
+        count_text, page = paging
+        counted = self._attempts(
+            "counting the solutions of a cut CONSTRUCT",
+            self.url,
+            lambda: self._post_query(self._prologue(count_text), "SELECT", dataset),
+        )
+        result = self._parse_solutions(counted, "counting the solutions of a cut CONSTRUCT", "SELECT")
+        rows = list(result) if isinstance(result, ox.QuerySolutions) else []
+        total = int(rows[0]["n"].value) if rows and rows[0]["n"] is not None else 0
+        triples: dict[ox.Triple, None] = {}
+        size, offset = cap, 0
+        while offset < total:
+            text = self._prologue(page(size, offset))
+            answer = self._attempts("query (a page)", self.url, lambda text=text: self._post_query(text, form, dataset))
+            found = list(self._parse_triples(answer))
+            if len(found) > cap:  # several triples per solution: this page was cut too, make pages smaller
+                if size == 1:
+                    raise StoreError(
+                        f"SPARQL endpoint {self.url}: query: one solution gives more than {cap} triples "
+                        "(Virtuoso's [SPARQL] ResultSetMaxRows); raise that limit"
+                    )
+                size //= 2
+                continue
+            triples.update(dict.fromkeys(found))
+            offset += size
+        return list(triples)
 
     # --- the protocol ----------------------------------------------------------------------
 
@@ -641,6 +716,49 @@ def strip_dataset_clauses(sparql: str) -> str:
     if _ANY_FROM.search(masked):
         raise InputError("a FROM clause of this query is not understood: name graphs as FROM <IRI>")
     return sparql
+
+
+def _construct_pages(sparql: str) -> tuple[str, Callable[[int, int], str]] | None:
+    """Return a COUNT of a CONSTRUCT's solutions and a maker of its pages, or None if it sets its own modifiers.
+
+    The page maker returns the query with ``LIMIT size OFFSET offset`` right after its WHERE block (before a
+    trailing VALUES clause, as the grammar wants); the count is ``SELECT (COUNT(*) AS ?n)`` over the same
+    dataset clauses, WHERE block and VALUES. None when the query already has GROUP BY, HAVING, ORDER BY, LIMIT
+    or OFFSET after its WHERE block, or when its blocks are not understood.
+    """
+    masked = _mask(sparql)
+    prologue = _PROLOGUE.match(masked)
+    keyword = _FORM.match(masked, prologue.end() if prologue else 0)
+    if keyword is None or keyword.group(1).upper() != "CONSTRUCT":
+        return None
+    groups: list[tuple[int, int]] = []
+    depth = 0
+    for index in range(keyword.end(), len(masked)):
+        char = masked[index]
+        if char == "{":
+            if depth == 0:
+                opened = index
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth < 0:
+                return None
+            if depth == 0:
+                groups.append((opened, index + 1))
+    template_first = masked[keyword.end() :].lstrip().startswith("{")
+    where = 1 if template_first else 0
+    if depth != 0 or len(groups) <= where:
+        return None
+    head = groups[0][1] if template_first else keyword.end()
+    end = groups[where][1]
+    if _SOLUTION_MODIFIER.search(masked, end):
+        return None
+    count = sparql[: keyword.start()] + "SELECT (COUNT(*) AS ?n) " + sparql[head:]
+
+    def page(size: int, offset: int) -> str:
+        return f"{sparql[:end]} LIMIT {size} OFFSET {offset} {sparql[end:]}"
+
+    return count, page
 
 
 # --- server output ---------------------------------------------------------------------------
