@@ -68,3 +68,22 @@ def test_bad_rows_name_their_line(tmp_path: Path) -> None:
     with pytest.raises(InputErrors) as info:
         mapping_set_to_rdf(read_sssom(bad), "bad", BASE)
     assert f"line {header_end + 3}" in str(info.value) and "1.7" in str(info.value)
+
+
+def test_qualification_esco_table_matches_the_inventory() -> None:
+    links = set()
+    for path in sorted((ROOT / "data" / "inventory").glob("*.csv")):
+        if path.name == "organisations.csv":
+            continue
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            for row in csv.DictReader(handle):
+                links |= {(row["code"], v.strip()) for v in row.get("metiers_esco", "").split("|") if v.strip()}
+    table = read_sssom(ROOT / "mappings" / "qualification-esco.sssom.tsv")
+    rows = {
+        (
+            r["subject_id"].removeprefix("cncq:"),
+            "http://data.europa.eu/esco/occupation/" + r["object_id"].removeprefix("escoocc:"),
+        )
+        for _, r in table.rows
+    }
+    assert rows == links, "run: python mappings/make_qualification_esco.py"
