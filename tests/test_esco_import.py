@@ -30,7 +30,14 @@ ENERGY_SAVING = ESCO + "skill/0037c821-2898-4919-b96e-7ed1cd89554c"
 SPORT_MEDICINE = ESCO + "skill/00506f28-e884-4496-800c-3477c67eb355"
 HOUSEKEEPING = ESCO + "skill/0085e6bd-6829-4e8e-b302-842a7fe57ed9"
 
-needs_reference = pytest.mark.skipif(not REFERENCE.is_dir(), reason=f"ESCO reference extracts not found in {REFERENCE}")
+needs_reference = pytest.mark.usefixtures("esco_reference_present")
+
+
+@pytest.fixture
+def esco_reference_present() -> None:
+    """Fail loudly (never skip) when the shared ESCO extracts are not beside the checkout."""
+    if not REFERENCE.is_dir():
+        pytest.fail(f"ESCO reference extracts not found in {REFERENCE} (set CNC_REFERENCE)")
 
 
 def csv_rows(path: Path) -> int:
@@ -54,7 +61,7 @@ def literals(triples: list[ox.Triple], subject: str, predicate: str, lang: str) 
 def reference() -> tuple[list[ox.Triple], EscoStats]:
     """The triples and counts of the whole reference extract, converted once."""
     if not REFERENCE.is_dir():
-        pytest.skip(f"ESCO reference extracts not found in {REFERENCE}")
+        pytest.fail(f"ESCO reference extracts not found in {REFERENCE} (set CNC_REFERENCE)")
     stats = EscoStats()
     return list(esco_triples(REFERENCE, BASE, None, stats)), stats
 
