@@ -38,7 +38,11 @@ class Location:
         if self.column is not None:
             parts.append(f"{words.get('column', 'column')} {self.column}")
         if self.field:
-            parts.append(f"{words.get('field', 'column')} {self.field}")
+            # In a file the field is a spreadsheet column; elsewhere (API, CLI option) it is a parameter.
+            if self.file:
+                parts.append(f"{words.get('field', 'column')} {self.field}")
+            else:
+                parts.append(f"{'paramètre' if lang == 'fr' else 'parameter'} {self.field}")
         return ", ".join(parts)
 
 
