@@ -582,7 +582,7 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
     }
     queries = sparql_mix(codes, skills, DEFAULT_BASE_IRI)
     port = free_port()
-    serve_argv = [PY, "-m", "cnc_graph.cli", "serve", "--store", str(store), "--port", str(port)]
+    serve_argv = [PY, "-m", "api.cli", "serve", "--store", str(store), "--port", str(port)]
     r["serve_argv"] = " ".join(serve_argv)
     note("serve: API and /sparql under wrk")
     with server(serve_argv, f"http://127.0.0.1:{port}/health", log, {"CNC_ROOT": str(root)}) as sampler:

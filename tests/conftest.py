@@ -46,7 +46,7 @@ def run_cli(
     """Run the real ``cnc-graph`` console program and return its completed process."""
     full_env = os.environ | {"COLUMNS": "200", "NO_COLOR": "1"} | (env or {})
     return subprocess.run(
-        [sys.executable, "-m", "cnc_graph.cli", *args],
+        [sys.executable, "-m", "api.cli", *args],
         capture_output=True,
         text=True,
         env=full_env,

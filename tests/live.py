@@ -47,7 +47,7 @@ def live_server(
     log = folder / f"serve-{port}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "cnc_graph.cli", "serve", "--store", chosen, "--port", str(port)],
+            [sys.executable, "-m", "api.cli", "serve", "--store", chosen, "--port", str(port)],
             stdout=out,
             stderr=subprocess.STDOUT,
             env=os.environ | (env or {}),

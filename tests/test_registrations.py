@@ -76,7 +76,7 @@ class Server:
         log = self.store.parent / f"serve-{port}.log"
         with log.open("wb") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "cnc_graph.cli", "serve", "--store", str(self.store), "--port", str(port)],
+                [sys.executable, "-m", "api.cli", "serve", "--store", str(self.store), "--port", str(port)],
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 env=os.environ | self.env,
