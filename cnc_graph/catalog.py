@@ -7,6 +7,7 @@ import hashlib
 import pyoxigraph as ox
 
 from cnc_graph import __version__
+from cnc_graph.cache import per_generation
 from cnc_graph.export import SYNTAXES, dump_name
 from cnc_graph.namespaces import DCAT, DCT, GRAPH_SEGMENT, OWL, RDF, VOID, XSD
 from cnc_graph.queries import select, value
@@ -17,12 +18,17 @@ LICENCE = "https://creativecommons.org/licenses/by/4.0/"
 
 def dump_keys(store: GraphStore, base_iri: str) -> dict[str | None, int]:
     """Return the dumps on offer: None for the whole graph, else a public graph key; with triple counts."""
-    graphs = store.graphs(public_only=True)
+    graphs = per_generation(store, _public_graph_counts)
     keys: dict[str | None, int] = {None: sum(graphs.values())}
     for iri, count in graphs.items():
         if iri.startswith(base_iri + GRAPH_SEGMENT):
             keys[iri.removeprefix(base_iri + GRAPH_SEGMENT)] = count
     return keys
+
+
+def _public_graph_counts(store: GraphStore) -> dict[str, int]:
+    # Counting means reading every triple: once per state of the public graphs, not per download.
+    return store.graphs(public_only=True)
 
 
 def catalog(store: GraphStore, base_iri: str, dumps_url: str) -> list[ox.Triple]:
