@@ -1,0 +1,85 @@
+"""The /sparql row alone, on an existing store: ``python -m bench.sparql --store DIR --root DIR [--rounds 2]``.
+
+Serves the store with ``cnc-graph serve`` and its public graphs (dumped to N-Quads and loaded once into
+``WORK/oxigraph``) with ``oxigraph serve-read-only --union-default-graph``, then runs ``bench.run``'s 40-query
+mix under the same ``wrk -t2 -c8`` against each, alternating ``--rounds`` times so that both see the same
+background load. Prints one line per measure and the ratio of the medians. The store is only read (``serve
+--read-only`` is not used: the endpoint is measured as deployed, with its checkpoints beside the store).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+from bench.run import OXIGRAPH, PY, _store_facts, dump_store, free_port, server, sparql_mix, wrk
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line (see the module docstring)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument(
+        "--store", type=Path, required=True, help="the store to serve (a copy: checkpoints go beside it)"
+    )
+    parser.add_argument("--root", type=Path, required=True, help="the resources root the store was built from")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/cnc-bench/sparql"))
+    parser.add_argument("--duration", type=int, default=10, help="seconds of wrk per round and server")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--skip", choices=["ours", "oxigraph"], help="measure only the other server")
+    args = parser.parse_args(argv)
+    from cnc_graph.settings import DEFAULT_BASE_IRI
+
+    work: Path = args.work
+    work.mkdir(parents=True, exist_ok=True)
+    log = work / "bench.log"
+    codes, skills = _store_facts(args.store, DEFAULT_BASE_IRI)
+    queries = sparql_mix(codes, skills, DEFAULT_BASE_IRI)
+    oxdir = work / "oxigraph"
+    if not oxdir.exists() and args.skip != "oxigraph":
+        dump_store(args.store, DEFAULT_BASE_IRI, work / "data.nt", work / "all.nq")
+        subprocess.run([OXIGRAPH, "load", "--location", str(oxdir), "--file", str(work / "all.nq")], check=True)
+    accept = "application/sparql-results+json"
+    results: dict[str, list[dict[str, object]]] = {"ours": [], "oxigraph": []}
+    for _ in range(args.rounds):
+        if args.skip != "ours":
+            port = free_port()
+            argv_ours = [PY, "-m", "api.cli", "serve", "--store", str(args.store), "--port", str(port)]
+            with server(argv_ours, f"http://127.0.0.1:{port}/health", log, {"CNC_ROOT": str(args.root)}) as sampler:
+                base = f"http://127.0.0.1:{port}"
+                paths = [f"/sparql?query={quote(q)}" for q in queries]
+                subprocess.run(["curl", "-s", "-o", "/dev/null", base + paths[0]], timeout=600, check=False)
+                out = wrk(base, paths, work, "ours", args.duration, accept, log)
+                out["peak_mb"] = sampler.peak / 2**20
+                results["ours"].append(out)
+                print("ours", json.dumps(out), flush=True)
+        if args.skip != "oxigraph":
+            port = free_port()
+            argv_ox = [OXIGRAPH, "serve-read-only", "--location", str(oxdir), "--bind", f"127.0.0.1:{port}"]
+            argv_ox.append("--union-default-graph")
+            with server(argv_ox, f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", log) as sampler:
+                paths = [f"/query?query={quote(q)}" for q in queries]
+                out = wrk(f"http://127.0.0.1:{port}", paths, work, "oxigraph", args.duration, accept, log)
+                out["peak_mb"] = sampler.peak / 2**20
+                results["oxigraph"].append(out)
+                print("oxigraph", json.dumps(out), flush=True)
+    medians = {
+        name: statistics.median(float(r.get("rps", 0.0)) for r in runs)  # type: ignore[arg-type]
+        for name, runs in results.items()
+        if runs
+    }
+    for name, runs in results.items():
+        if runs:
+            p95 = statistics.median(float(r.get("p95_ms", 0.0)) for r in runs)  # type: ignore[arg-type]
+            print(f"{name}: {medians[name]:.1f} req/s (median of {len(runs)}), p95 {p95:.0f} ms")
+    if len(medians) == 2 and medians["oxigraph"]:
+        print(f"ratio ours / oxigraph serve: {medians['ours'] / medians['oxigraph']:.2f}×")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
