@@ -23,9 +23,14 @@ Two runners, chosen by ``make_query_runner``:
   (``Store.read_only``). Not the live store directory: pyoxigraph documents reading a store that another
   process writes as undefined behaviour, and it does fail (files removed by the writer's compactions, recent
   writes missing). The runner instead makes a checkpoint of the store (``Store.backup``: hard links to its
-  immutable files, milliseconds) for each ``generation``, lazily when the first query after a write comes;
-  a request names the checkpoint to read, and a worker that has an older one open reopens first, so a query
-  never sees data older than the last committed write. Checkpoints live beside the store in a
+  immutable files, milliseconds) for each ``generation``, lazily when the first query after a write comes,
+  and removes every private graph from it before any worker opens it (tens of milliseconds: private graphs
+  are small). A worker whose store holds public graphs only evaluates a query that names no dataset on
+  pyoxigraph's union default graph, one index scan per pattern like ``oxigraph serve --union-default-graph``,
+  instead of on the list of public graphs (one scan per graph and pattern: ten times slower on a count over
+  10,000 qualifications); it checks this itself when it opens a store. A request names the checkpoint to
+  read, and a worker that has an older one open reopens first, so a query never sees data older than the last
+  committed write. Checkpoints live beside the store in a
   ``.cnc-sparql-snapshots-PID-…`` folder, pruned as workers move on and removed by ``close()`` (or by the
   next runner, when the process that made them is gone). A request goes to an idle worker through a
   ``Pipe``; the caller waits up to the timeout, and on timeout the worker is killed (the only way to stop a
@@ -572,6 +577,29 @@ def public_graph_names(store: ox.Store, base_iri: str) -> list[str]:
     )
 
 
+def only_public_graphs(store: ox.Store, base_iri: str) -> bool:
+    """Return whether every named graph of ``store`` is public (then its union default graph is the public one)."""
+    return all(isinstance(g, ox.NamedNode) and is_public_graph(base_iri, g.value) for g in store.named_graphs())
+
+
+def _drop_private_graphs(path: str, base_iri: str) -> None:
+    """Remove every graph that is not public from the checkpoint at ``path`` (never the live store).
+
+    What is left is the public dataset alone, which lets the workers evaluate with pyoxigraph's union default
+    graph: one index scan per pattern, where a default graph given as a list of N graphs costs N (ten times
+    slower on a count over the 10,000-qualification store).
+    """
+    checkpoint = ox.Store(path)
+    try:
+        for graph in list(checkpoint.named_graphs()):
+            if not (isinstance(graph, ox.NamedNode) and is_public_graph(base_iri, graph.value)):
+                checkpoint.remove_graph(graph)
+        checkpoint.clear_graph(ox.DefaultGraph())
+        checkpoint.flush()
+    finally:
+        del checkpoint  # closes the RocksDB instance before any worker opens the directory read-only
+
+
 def evaluate(
     store: ox.Store,
     query: str,
@@ -582,20 +610,29 @@ def evaluate(
     public: Sequence[str],
     base_iri: str,
     result_limit: int,
+    union: bool = False,
 ) -> QueryOutput:
-    """Return the serialised result of ``query`` on a pyoxigraph store, reading only graphs among ``public``."""
+    """Return the serialised result of ``query`` on a pyoxigraph store, reading only graphs among ``public``.
+
+    ``union`` says that every named graph of ``store`` is in ``public`` (a checkpoint without its private
+    graphs, see ``only_public_graphs``): a query naming no dataset then runs on pyoxigraph's union default graph,
+    the same dataset as the list of public graphs, evaluated far faster.
+    """
     kind = check_query(query)
     if kind is not None:
         _media_or_refuse(kind, accept)
-    default, named = resolve_dataset(query, public, default_graphs, named_graphs, base_iri)
+    whole = not default_graphs and not named_graphs and _query_dataset(query, base_iri) is None
+    dataset: dict[str, Any]
+    if union and whole:
+        dataset = {"use_default_graph_as_union": True}
+    else:
+        default, named = resolve_dataset(query, public, default_graphs, named_graphs, base_iri)
+        dataset = {
+            "default_graph": [ox.NamedNode(g) for g in default],
+            "named_graphs": [ox.NamedNode(g) for g in named],
+        }
     try:
-        result = store.query(
-            query,
-            prefixes=PREFIXES,
-            base_iri=base_iri,
-            default_graph=[ox.NamedNode(g) for g in default],
-            named_graphs=[ox.NamedNode(g) for g in named],
-        )
+        result = store.query(query, prefixes=PREFIXES, base_iri=base_iri, **dataset)
         return serialise(result, accept, result_limit)
     except SyntaxError as exc:
         raise InputError(f"SPARQL syntax error: {exc}") from exc
@@ -626,9 +663,10 @@ def _worker_main(conn: Connection, snapshot: str, base_iri: str, result_limit: i
     store: ox.Store | None = None
     opened: str | None = None
     public: list[str] = []
+    union = False
     with contextlib.suppress(OSError):  # open ahead of the first query; a failure is reported by that query
         store, opened = ox.Store.read_only(snapshot), snapshot
-        public = public_graph_names(store, base_iri)
+        public, union = public_graph_names(store, base_iri), only_public_graphs(store, base_iri)
     while True:
         try:
             request = conn.recv()
@@ -646,7 +684,7 @@ def _worker_main(conn: Connection, snapshot: str, base_iri: str, result_limit: i
                 except OSError as exc:
                     raise StoreError(f"cannot open the store snapshot {snapshot} read-only: {exc}") from exc
                 opened = snapshot
-                public = public_graph_names(store, base_iri)
+                public, union = public_graph_names(store, base_iri), only_public_graphs(store, base_iri)
             out = evaluate(
                 store,
                 query,
@@ -656,6 +694,7 @@ def _worker_main(conn: Connection, snapshot: str, base_iri: str, result_limit: i
                 public=public,
                 base_iri=base_iri,
                 result_limit=result_limit,
+                union=union,
             )
             reply = ("ok", out.body, out.media_type, out.truncated, out.kind)
         except NotAcceptable as exc:
@@ -701,8 +740,9 @@ class _Snapshots:
     pyoxigraph calls reading a store that another process is writing undefined behaviour, and it is real:
     a worker's snapshot of the live directory loses files to the writer's compactions ("No such file") or
     misses recent writes. A checkpoint (``Store.backup``) is a directory of its own, made of hard links to
-    the store's immutable files when on the same file system (milliseconds), which nobody writes: workers
-    read it safely. A checkpoint is removed once it is neither the newest nor open in any worker.
+    the store's immutable files when on the same file system (milliseconds), which nobody writes once its
+    private graphs are removed (``_drop_private_graphs``, before it is handed out): workers read it safely.
+    A checkpoint is removed once it is neither the newest nor open in any worker.
     """
 
     def __init__(self, store: OxigraphStore) -> None:
@@ -722,6 +762,7 @@ class _Snapshots:
                 path = self.root / f"generation-{generation}-{self._count}"
                 try:
                     _raw_oxigraph(self.store).backup(str(path))  # type: ignore[union-attr]
+                    _drop_private_graphs(str(path), self.store.base_iri)
                 except OSError as exc:
                     raise StoreError(f"cannot checkpoint the store {self.store.path} for queries: {exc}") from exc
                 self.latest = _Snapshot(str(path), generation)

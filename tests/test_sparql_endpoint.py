@@ -42,6 +42,7 @@ from cnc_graph.sparql_runner import (
     QueryRunner,
     QueryTimeout,
     make_query_runner,
+    only_public_graphs,
 )
 from cnc_graph.store import GraphStore, OxigraphStore
 from tests import servers
@@ -581,6 +582,28 @@ def test_queries_during_writes_always_answer(live: Endpoint) -> None:
     assert counts == sorted(counts) and len(counts) > 3
     snapshots = live.runner._snapshots
     assert snapshots is not None and len(list(snapshots.root.iterdir())) <= live.runner.size + 1
+
+
+def test_checkpoints_hold_the_public_graphs_only(tmp_path: Path) -> None:
+    """The checkpoint the workers read has no private or staging graph (so its union default graph is the
+    public one); the live store keeps them."""
+    store = OxigraphStore(tmp_path / "store", BASE)
+    fill(store)
+    runner = ProcessQueryRunner(store, timeout_s=TIMEOUT_S, result_limit=RESULT_LIMIT, workers=1)
+    try:
+        assert runner._snapshots is not None
+        checkpoint = ox.Store.read_only(runner._snapshots.current())
+        assert {g.value for g in checkpoint.named_graphs()} == {PUBLIC, BIG}  # type: ignore[union-attr]
+        assert only_public_graphs(checkpoint, BASE)
+        del checkpoint
+        assert {PRIVATE, STAGING} <= set(store.graphs())
+        count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+        body = json.loads(runner.run(count, []).body)
+        public_triples = len(store_graphs()[PUBLIC]) + BIG_SIZE
+        assert body["results"]["bindings"][0]["n"]["value"] == str(public_triples)
+    finally:
+        runner.close()
+        store.close()
 
 
 def test_process_runner_removes_its_checkpoints(tmp_path: Path) -> None:
