@@ -18,6 +18,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import SH
 
 from cnc_graph.rdf_files import parse_rdf_file
+from cnc_graph.shacl_compiler import FOCUS, Check, UnsupportedShape, compile_shapes
 from cnc_graph.terms import graph_from_triples
 
 SEVERITIES = {str(SH.Violation): "Violation", str(SH.Warning): "Warning", str(SH.Info): "Info"}
@@ -81,18 +82,62 @@ def load_shapes(root: Path) -> rdflib.Graph:
 
 
 class Validator:
-    """Validates RDF against the project's shapes, with the ontology mixed in for subclassing."""
+    """Validates RDF against the project's shapes, with the ontology mixed in for subclassing.
 
-    def __init__(self, shapes: rdflib.Graph, ontology: rdflib.Graph | None = None) -> None:
+    ``engine`` picks how: ``"compiled"`` (the shapes as SPARQL queries run by Oxigraph, see
+    ``shacl_compiler``), ``"pyshacl"`` (the reference), or ``"auto"``: compiled when every shape can be
+    compiled, pyshacl otherwise.
+    """
+
+    def __init__(self, shapes: rdflib.Graph, ontology: rdflib.Graph | None = None, engine: str = "auto") -> None:
         self.shapes = shapes
         self.ontology = ontology
+        self.checks: list[Check] | None = None
+        if engine not in ("auto", "compiled", "pyshacl"):
+            raise ValueError(f"unknown validation engine {engine!r}")
+        if engine != "pyshacl":
+            try:
+                self.checks = compile_shapes(shapes)
+            except UnsupportedShape:
+                if engine == "compiled":
+                    raise
+        self.engine = "compiled" if self.checks is not None else "pyshacl"
 
-    def validate_triples(self, triples: Iterable[ox.Triple]) -> ValidationReport:
-        """Return the report of validating ``triples`` as one data graph."""
-        return self.validate_graph(graph_from_triples(triples))
+    def validate_triples(self, triples: Iterable[ox.Triple], focus: Iterable[str] | None = None) -> ValidationReport:
+        """Return the report of validating ``triples`` as one data graph.
+
+        With ``focus``, only results on those focus nodes (IRIs) are computed (compiled engine) or kept.
+        """
+        if self.checks is None:
+            report = self.validate_graph(graph_from_triples(triples))
+            if focus is not None:
+                keep = set(focus)
+                report = ValidationReport([r for r in report.results if r.focus in keep])
+            return report
+        store = ox.Store()
+        store.extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)
+        if self.ontology is not None:
+            store.extend(_ontology_quads(self.ontology))
+        return self.validate_store(store, focus)
+
+    def validate_store(self, store: ox.Store, focus: Iterable[str] | None = None) -> ValidationReport:
+        """Return the report of the compiled checks over the default graph of a pyoxigraph store.
+
+        The store must already hold the ontology triples (class hierarchy) next to the data.
+        """
+        if self.checks is None:
+            raise ValueError("the shapes cannot be compiled: validate with validate_graph (pyshacl)")
+        values = ""
+        if focus is not None:
+            terms = " ".join(str(ox.NamedNode(iri)) for iri in focus)
+            values = f"VALUES ?this {{ {terms} }}"
+        results: list[ValidationResult] = []
+        for check in self.checks:
+            results.extend(_check_results(check, store.query(check.sparql.replace(FOCUS, values))))
+        return ValidationReport(sorted(results, key=_sort_key))
 
     def validate_graph(self, data: rdflib.Graph) -> ValidationReport:
-        """Return the report of validating an rdflib graph."""
+        """Return the report of validating an rdflib graph with pyshacl (the reference engine)."""
         _conforms, report, _text = pyshacl.validate(
             data,
             shacl_graph=self.shapes,
@@ -107,6 +152,47 @@ class Validator:
 
 def _sort_key(r: ValidationResult) -> tuple[int, str, str]:
     return (0 if r.severity == "Violation" else 1, r.focus, r.path or "")
+
+
+def _ontology_quads(ontology: rdflib.Graph) -> Iterable[ox.Quad]:
+    text = ontology.serialize(format="nt")
+    for t in ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES):
+        yield ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph())
+
+
+def _term_text(term: object) -> str | None:
+    if term is None:
+        return None
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    return str(term.value)  # type: ignore[attr-defined]
+
+
+_PLACEHOLDER = re.compile(r"\{[?$](\w+)\}")
+
+
+def _fill(template: str, row: ox.QuerySolution) -> str:
+    return _PLACEHOLDER.sub(lambda m: _term_text(row[m.group(1)]) or m.group(0), template)
+
+
+def _check_results(check: Check, rows: object) -> Iterable[ValidationResult]:
+    variables = [v.value for v in rows.variables]  # type: ignore[attr-defined]
+    has_value = "value" in variables
+    for row in rows:  # type: ignore[attr-defined]
+        messages: dict[str, str] = {}
+        for lang, text in check.messages:
+            if check.templated:
+                text = _fill(text, row)
+            messages.setdefault(lang, text)
+        yield ValidationResult(
+            focus=_term_text(row["this"]) or "",
+            path=check.path,
+            value=_term_text(row["value"]) if has_value else None,
+            severity=check.severity,
+            messages=messages,
+            shape=check.shape,
+            constraint=check.constraint,
+        )
 
 
 def _results(report: rdflib.Graph) -> Iterable[ValidationResult]:
