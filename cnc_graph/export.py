@@ -6,12 +6,17 @@ Dumps stream: triples go from the store's query iterator to the file without bei
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
+from rdflib.plugins.serializers.jsonld import Converter
+from rdflib.plugins.shared.jsonld.context import Context as JsonLdContext
 
+from cnc_graph.cache import per_generation
 from cnc_graph.errors import InputError, Location, NotFound
 from cnc_graph.jsonld import context
 from cnc_graph.namespaces import graph_iri
@@ -65,7 +70,38 @@ def labels_of(store: GraphStore, triples: list[ox.Triple], described: set[str]) 
     )
     if not targets:
         return []
-    return list(store.query(load_query("labels_of"), bindings={"target": [ox.NamedNode(i) for i in targets]}))  # type: ignore[call-overload]
+    return per_generation(store, LabelCache).labels(store, targets)
+
+
+class LabelCache:
+    """Labels and notations of resources, read from the store on first use and kept for one generation.
+
+    Cards point to the same levels, fields, bodies and ESCO concepts again and again: their labels are
+    read once per state of the public graphs, not once per card.
+    """
+
+    MAX_ENTRIES = 500_000  # a bound on memory; past it the cache starts afresh
+
+    def __init__(self, store: GraphStore) -> None:
+        self._entries: dict[str, tuple[ox.Triple, ...]] = {}
+        self._lock = threading.Lock()
+
+    def labels(self, store: GraphStore, targets: list[str]) -> list[ox.Triple]:
+        """Return the label and notation triples of ``targets``, in the order of ``targets``."""
+        with self._lock:
+            known = {i: self._entries[i] for i in targets if i in self._entries}
+        missing = [i for i in targets if i not in known]
+        if missing:
+            found: dict[str, list[ox.Triple]] = {i: [] for i in missing}
+            query = load_query("labels_of")
+            for t in store.query(query, bindings={"target": [ox.NamedNode(i) for i in missing]}):  # type: ignore[union-attr]
+                found[t.subject.value].append(t)
+            with self._lock:
+                if len(self._entries) + len(found) > self.MAX_ENTRIES:
+                    self._entries.clear()
+                for iri, rows in found.items():
+                    known[iri] = self._entries[iri] = tuple(rows)
+        return [t for i in targets for t in known[i]]
 
 
 def describe_resource(store: GraphStore, iri: str) -> list[ox.Triple]:
@@ -86,13 +122,23 @@ def describe_resource(store: GraphStore, iri: str) -> list[ox.Triple]:
 
 def to_jsonld(triples: list[ox.Triple], settings: Settings, context_url: str | None = None) -> bytes:
     """Return ``triples`` as compact JSON-LD using the published context (referenced by URL if given)."""
-    ctx = context(settings.root / "ontology" / "cnc.ttl")
+    ontology = settings.root / "ontology" / "cnc.ttl"
+    ctx = context(ontology)
     graph: rdflib.Graph = graph_from_triples(triples)
-    text = graph.serialize(format="json-ld", context=ctx["@context"], auto_compact=True)
-    document = json.loads(text)
-    if context_url:
-        document["@context"] = context_url
-    return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+    # What rdflib's JSON-LD serialiser does (``from_rdf`` then sorted, indented JSON), minus the work that
+    # does not depend on the triples: the context is parsed once, and no JSON text is written then re-read.
+    parsed = _parsed_context(ontology)
+    document = Converter(parsed, False, False).convert(graph)
+    if isinstance(document, list):
+        document = {parsed.get_key("@graph"): document}
+    document["@context"] = context_url or ctx["@context"]
+    return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
+
+
+@cache
+def _parsed_context(ontology_path: Path) -> JsonLdContext:
+    """Return the published context parsed by rdflib (read-only while converting, so shared between threads)."""
+    return JsonLdContext(context(ontology_path)["@context"])
 
 
 def serialise(triples: list[ox.Triple], name: str, settings: Settings, context_url: str | None = None) -> bytes:
