@@ -18,6 +18,9 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     store: StoreOption = None,
+    access_log: Annotated[
+        bool, typer.Option("--access-log/--no-access-log", help="Log every request (off: it costs under load).")
+    ] = False,
 ) -> None:
     """Serve the API and web pages, building the graph first when the store is empty."""
     import uvicorn  # imported here so that the other commands start without the web stack
@@ -35,7 +38,13 @@ def serve(
             err.print(f"built: {sum(summary.graphs.values())} triples in {summary.seconds:.1f} s")
         err.print(f"serving on http://{host}:{port}/ (store {settings.store})")
         try:
-            uvicorn.run(create_app(settings, graph_store), host=host, port=port, log_level="info")
+            uvicorn.run(
+                create_app(settings, graph_store),
+                host=host,
+                port=port,
+                log_level="info",
+                access_log=access_log,
+            )
         finally:
             graph_store.close()
 
