@@ -32,6 +32,8 @@ class Settings:
     query_timeout_s: float = 10.0
     result_limit: int = 10_000
     max_body_bytes: int = 1_000_000
+    #: SPARQL query worker processes; 0 chooses twice the CPUs, 2 to 8 (``sparql_runner.default_workers``).
+    query_workers: int = 0
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -44,6 +46,7 @@ class Settings:
             query_timeout_s=float(env.get("CNC_QUERY_TIMEOUT", "10")),
             result_limit=int(env.get("CNC_RESULT_LIMIT", "10000")),
             max_body_bytes=int(env.get("CNC_MAX_BODY_BYTES", "1000000")),
+            query_workers=int(env.get("CNC_QUERY_WORKERS", "0")),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         if "base_iri" in clean:

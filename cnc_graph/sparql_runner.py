@@ -113,7 +113,13 @@ _RDF_LANG_STRING = RDF + "langString"
 _RDF_DIR_LANG_STRING = RDF + "dirLangString"
 _RESULTS_NS = "http://www.w3.org/2005/sparql-results#"
 
-DEFAULT_WORKERS = 2
+#: Worker processes when the settings say 0 (auto): twice the CPUs, within these bounds. More workers than
+#: cores, as ``oxigraph serve`` runs a thread per request: two long queries do not hold every worker while
+#: short ones wait behind them (the OS shares the cores among them), and the pool gets its share of the CPU
+#: next to other processes. Each worker costs its own RocksDB caches, hence the upper bound.
+MIN_WORKERS = 2
+MAX_WORKERS = 8
+DEFAULT_WORKERS = MIN_WORKERS
 DEFAULT_MAX_THREADS = 4
 _STOP_GRACE_S = 2.0
 _SNAPSHOTS_PREFIX = ".cnc-sparql-snapshots-"
@@ -1031,9 +1037,14 @@ def _raw_oxigraph(store: GraphStore) -> ox.Store | None:
     return None
 
 
+def default_workers() -> int:
+    """Return the number of query worker processes to start when none is configured (twice the CPUs, bounded)."""
+    return max(MIN_WORKERS, min(MAX_WORKERS, 2 * (os.cpu_count() or 1)))
+
+
 def make_query_runner(store: GraphStore, settings: Settings, workers: int | None = None) -> QueryRunner:
     """Return the runner for ``store``: worker processes for an on-disk Oxigraph store, threads otherwise."""
-    size = workers or int(getattr(settings, "query_workers", DEFAULT_WORKERS))
+    size = workers or int(getattr(settings, "query_workers", 0)) or default_workers()
     if isinstance(store, OxigraphStore) and store.path is not None:
         return ProcessQueryRunner(
             store, timeout_s=settings.query_timeout_s, result_limit=settings.result_limit, workers=size
