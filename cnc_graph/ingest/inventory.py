@@ -8,6 +8,7 @@ reference is a known key. Whether a field is required or a reference exists is t
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,6 +40,11 @@ def _iri(value: str) -> ox.NamedNode:
     return ox.NamedNode(value)
 
 
+@functools.lru_cache(maxsize=256)
+def _predicate(iri: str) -> ox.NamedNode:
+    return ox.NamedNode(iri)
+
+
 def _lit(value: str, datatype: str | None = None, lang: str | None = None) -> ox.Literal:
     if lang:
         return ox.Literal(value, language=lang)
@@ -63,7 +69,7 @@ class RowConverter:
 
     def add(self, s: ox.NamedNode, p: str, o: ox.NamedNode | ox.Literal) -> None:
         """Add one triple."""
-        self.triples.append(ox.Triple(s, _iri(p), o))
+        self.triples.append(ox.Triple(s, _predicate(p), o))
 
     def values(self, column: str, multi: bool = False) -> list[str]:
         """Return the non-empty value(s) of a cell (split on ``|`` when ``multi``)."""
@@ -267,55 +273,212 @@ def card_to_triples(
     cells: dict[str, str], base: str, source: str, line: int
 ) -> tuple[str | None, list[ox.Triple], list[InputError]]:
     """Return (qualification IRI, triples, cell errors) for one registration card."""
-    conv = RowConverter(base, source, Row(line, cells))
-    code = cells.get("code", "").strip()
-    if not code:
-        conv.fail(
-            "code",
-            "the code is missing: every qualification needs a unique code",
-            "le code manque : chaque certification a besoin d'un code unique",
-        )
-        return None, [], conv.errors
-    if not CODE_RE.fullmatch(code):
-        _convert_value(conv, card.BY_COLUMN["code"], code)
-        return None, [], conv.errors
-    subject_iri = qualification_iri(base, code)
-    q = _iri(subject_iri)
-    conv.add(q, RDF + "type", _iri(CNC + "Qualification"))
-    conv.add(q, CNC + "country", _iri(card.COUNTRY_MOROCCO))
-    outcomes: dict[int, ox.NamedNode] = {}
-    opportunity: ox.NamedNode | None = None
-    accreditation: ox.NamedNode | None = None
+    triples = _TripleBuffer()
+    iri, errors = _CardReader(base).read(cells, source, line, triples)
+    return iri, triples.finish(), errors
+
+
+def _nt_string(text: str) -> str:
+    """Return ``text`` escaped for the inside of an N-Triples string literal."""
+    if "\\" in text or '"' in text or "\n" in text or "\r" in text:
+        text = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return text
+
+
+class _TripleBuffer:
+    """Triples in the order they are added; those whose object is a literal arrive as N-Triples lines.
+
+    From Python, ``ox.Triple(s, p, literal)`` costs several times ``ox.Triple(s, p, iri)`` (pyoxigraph
+    tries the other kinds of object first), whereas its N-Triples parser builds the same triple for
+    less than half: literal triples are written as text, parsed in bulk and put back in their place.
+    """
+
+    __slots__ = ("triples", "lines", "slots")
+
+    def __init__(self) -> None:
+        self.triples: list[ox.Triple | None] = []
+        self.lines: list[str] = []
+        self.slots: list[int] = []
+
+    def flush(self) -> None:
+        """Parse the pending N-Triples lines into the places kept for them."""
+        if not self.lines:
+            return
+        # lenient: every IRI was already checked by ox.NamedNode or is one of ours, and the
+        # literals are escaped by _nt_string, so the stricter checks would only cost time.
+        parsed = ox.parse("".join(self.lines), format=ox.RdfFormat.N_TRIPLES, lenient=True)
+        triples = self.triples
+        for slot, quad in zip(self.slots, parsed, strict=True):
+            triples[slot] = quad.triple
+        self.lines.clear()
+        self.slots.clear()
+
+    def finish(self) -> list[ox.Triple]:
+        """Return every triple added, in order."""
+        self.flush()
+        return self.triples  # type: ignore[return-value]  # flush() filled every None
+
+
+# How card_to_triples places a field's value: on the qualification, or on an intermediate node.
+_ON_QUALIFICATION, _OUTCOME, _OPPORTUNITY, _ACCREDITATION = range(4)
+_PLACEMENT = {
+    "outcomes": _OUTCOME,
+    "providers": _OPPORTUNITY,
+    "regions": _OPPORTUNITY,
+    "accreditation-body": _ACCREDITATION,
+    "accreditation-date": _ACCREDITATION,
+}
+# Kinds whose cells are free text, seldom repeated: written straight as literals, never cached.
+_TEXT_KINDS = ("text", "outcomes", "code")
+_NODE_PROPERTY = {
+    "providers": CNC + "providedBy",
+    "regions": CNC + "region",
+    "accreditation-body": CNC + "accreditingBody",
+    "accreditation-date": CNC + "decisionDate",
+}
+
+
+@dataclass(frozen=True)
+class _FieldPlan:
+    """What card_to_triples does with one card field, worked out once instead of once per cell."""
+
+    field: card.CardField
+    placement: int
+    text: bool
+    literal_suffix: str
+    property: ox.NamedNode
+    property_nt: str
+    node_property: ox.NamedNode | None
+    node_property_nt: str
+
+
+def _field_plans() -> tuple[_FieldPlan, ...]:
+    plans = []
     for f in card.FIELDS:
-        for index, text in enumerate(conv.values(f.column, f.multi), start=1):
-            term = _convert_value(conv, f, text)
-            if term is None:
-                continue
-            if f.kind == "outcomes":
-                node = outcomes.get(index)
-                if node is None:
-                    node = outcomes[index] = _iri(f"{subject_iri}/outcome/{index}")
-                    conv.add(q, f.property, node)
-                    conv.add(node, RDF + "type", _iri(CNC + "LearningOutcome"))
-                conv.add(node, CNC + "statement", term)
-            elif f.kind in ("providers", "regions"):
-                if opportunity is None:
-                    opportunity = _iri(f"{subject_iri}/opportunity/1")
-                    conv.add(q, f.property, opportunity)
-                    conv.add(opportunity, RDF + "type", _iri(CNC + "LearningOpportunity"))
-                    conv.add(opportunity, CNC + "leadsTo", q)
-                prop = CNC + ("providedBy" if f.kind == "providers" else "region")
-                conv.add(opportunity, prop, term)
-            elif f.kind in ("accreditation-body", "accreditation-date"):
-                if accreditation is None:
-                    accreditation = _iri(f"{subject_iri}/accreditation/1")
-                    conv.add(q, f.property, accreditation)
-                    conv.add(accreditation, RDF + "type", _iri(CNC + "Accreditation"))
-                prop = CNC + ("accreditingBody" if f.kind == "accreditation-body" else "decisionDate")
-                conv.add(accreditation, prop, term)
+        node_property = _NODE_PROPERTY.get(f.kind, CNC + "statement" if f.kind == "outcomes" else None)
+        plans.append(
+            _FieldPlan(
+                f,
+                _PLACEMENT.get(f.kind, _ON_QUALIFICATION),
+                f.kind in _TEXT_KINDS,
+                f'"@{f.lang}' if f.lang and f.kind != "code" else '"',
+                _iri(f.property),
+                f"<{f.property}>",
+                _iri(node_property) if node_property else None,
+                f"<{node_property}>" if node_property else "",
+            )
+        )
+    return tuple(plans)
+
+
+_FIELD_PLANS = _field_plans()
+_TYPE = A
+_TYPE_NT = f"<{RDF}type>"
+_QUALIFICATION = _iri(CNC + "Qualification")
+_LEARNING_OUTCOME = _iri(CNC + "LearningOutcome")
+_LEARNING_OPPORTUNITY = _iri(CNC + "LearningOpportunity")
+_ACCREDITATION_CLASS = _iri(CNC + "Accreditation")
+_COUNTRY = _iri(CNC + "country")
+_MOROCCO = _iri(card.COUNTRY_MOROCCO)
+_LEADS_TO = _iri(CNC + "leadsTo")
+
+
+class _CardReader:
+    """Turns registration cards into triples, remembering the term of each coded value it has seen.
+
+    Levels, organisations, regions, vocabulary terms, dates… come back on row after row: each is
+    checked and built once per reader (one file), then looked up.
+    """
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.terms: list[dict[str, ox.NamedNode | str]] = [{} for _ in _FIELD_PLANS]
+
+    def read(
+        self, cells: dict[str, str], source: str, line: int, out: _TripleBuffer
+    ) -> tuple[str | None, list[InputError]]:
+        """Add the triples of one card to ``out``; return its IRI (None without a valid code) and cell errors."""
+        conv: RowConverter | None = None
+        code = cells.get("code", "").strip()
+        if not code or not CODE_RE.fullmatch(code):
+            conv = RowConverter(self.base, source, Row(line, cells))
+            if not code:
+                conv.fail(
+                    "code",
+                    "the code is missing: every qualification needs a unique code",
+                    "le code manque : chaque certification a besoin d'un code unique",
+                )
             else:
-                conv.add(q, f.property, term)
-    return subject_iri, conv.triples, conv.errors
+                _convert_value(conv, card.BY_COLUMN["code"], code)
+            return None, conv.errors
+        subject_iri = qualification_iri(self.base, code)
+        q = _iri(subject_iri)
+        q_nt = f"<{subject_iri}>"
+        triples = out.triples
+        add = triples.append
+        lines = out.lines
+        slots = out.slots
+        triple = ox.Triple
+        add(triple(q, _TYPE, _QUALIFICATION))
+        add(triple(q, _COUNTRY, _MOROCCO))
+        outcomes: dict[int, tuple[ox.NamedNode, str]] = {}
+        opportunity: tuple[ox.NamedNode, str] | None = None
+        accreditation: tuple[ox.NamedNode, str] | None = None
+        for plan, terms in zip(_FIELD_PLANS, self.terms, strict=True):
+            f = plan.field
+            raw = cells.get(f.column, "").strip()
+            if not raw:
+                continue
+            texts = [v.strip() for v in raw.split(card.MULTI_SEPARATOR) if v.strip()] if f.multi else [raw]
+            for index, text in enumerate(texts, start=1):
+                term: ox.NamedNode | str | None
+                if plan.text:
+                    term = '"' + _nt_string(text) + plan.literal_suffix
+                else:
+                    term = terms.get(text)
+                    if term is None:
+                        if conv is None:
+                            conv = RowConverter(self.base, source, Row(line, cells))
+                        converted = _convert_value(conv, f, text)
+                        if converted is None:
+                            continue
+                        term = terms[text] = str(converted) if isinstance(converted, ox.Literal) else converted
+                placement = plan.placement
+                if placement == _ON_QUALIFICATION:
+                    s, s_nt, p, p_nt = q, q_nt, plan.property, plan.property_nt
+                else:
+                    if placement == _OUTCOME:
+                        node = outcomes.get(index)
+                        if node is None:
+                            node = outcomes[index] = _new_node(f"{subject_iri}/outcome/{index}")
+                            add(triple(q, plan.property, node[0]))
+                            add(triple(node[0], _TYPE, _LEARNING_OUTCOME))
+                    elif placement == _OPPORTUNITY:
+                        node = opportunity
+                        if node is None:
+                            node = opportunity = _new_node(f"{subject_iri}/opportunity/1")
+                            add(triple(q, plan.property, node[0]))
+                            add(triple(node[0], _TYPE, _LEARNING_OPPORTUNITY))
+                            add(triple(node[0], _LEADS_TO, q))
+                    else:
+                        node = accreditation
+                        if node is None:
+                            node = accreditation = _new_node(f"{subject_iri}/accreditation/1")
+                            add(triple(q, plan.property, node[0]))
+                            add(triple(node[0], _TYPE, _ACCREDITATION_CLASS))
+                    s, s_nt = node
+                    p, p_nt = plan.node_property, plan.node_property_nt  # type: ignore[assignment]
+                if term.__class__ is str:
+                    slots.append(len(triples))
+                    add(None)
+                    lines.append(f"{s_nt} {p_nt} {term} .\n")
+                else:
+                    add(triple(s, p, term))
+        return subject_iri, conv.errors if conv is not None else []
+
+
+def _new_node(iri: str) -> tuple[ox.NamedNode, str]:
+    return _iri(iri), f"<{iri}>"
 
 
 @dataclass
@@ -369,7 +532,14 @@ def check_columns(table: Table, known: Callable[[str], str | None], required: tu
 
 
 def _rename(table: Table, columns: list[str]) -> list[Row]:
+    if columns == table.header:
+        # Already the canonical names (every row holds a cell for each header name).
+        return table.rows
     return [Row(r.line, {columns[i]: r.cells.get(h, "") for i, h in enumerate(table.header)}) for r in table.rows]
+
+
+# Literal triples are parsed in batches of this many cards, so their text never grows large.
+_ROWS_PER_PARSE = 1000
 
 
 def inventory_to_rdf(table: Table, base: str) -> InventoryRows:
@@ -382,11 +552,12 @@ def inventory_to_rdf(table: Table, base: str) -> InventoryRows:
             "le fichier a un en-tête mais aucune ligne de données",
         )
     errors: list[InputError] = []
-    triples: list[ox.Triple] = []
+    triples = _TripleBuffer()
+    reader = _CardReader(base)
     lines: dict[str, int] = {}
     subsectors: set[str] = set()
     codes: dict[str, int] = {}
-    for row in _rename(table, columns):
+    for number, row in enumerate(_rename(table, columns), start=1):
         code = row.cells.get("code", "").strip()
         if code and code in codes:
             errors.append(
@@ -397,18 +568,19 @@ def inventory_to_rdf(table: Table, base: str) -> InventoryRows:
                 )
             )
             continue
-        iri, row_triples, row_errors = card_to_triples(row.cells, base, table.source, row.line)
+        iri, row_errors = reader.read(row.cells, table.source, row.line, triples)
         errors.extend(row_errors)
         if iri:
             codes[code] = row.line
             lines[iri] = row.line
-        triples.extend(row_triples)
+        if number % _ROWS_PER_PARSE == 0:
+            triples.flush()
         key = card.subsector_key(row.cells.get("sous_secteur", ""))
         if key:
             subsectors.add(key)
     if errors:
         raise InputErrors(errors)
-    return InventoryRows(triples, lines, subsectors)
+    return InventoryRows(triples.finish(), lines, subsectors)
 
 
 ORG_COLUMNS = ("id", "nom_fr", "nom_ar", "nom_en", "sigle", "roles", "parent", "region", "site_web", "source")
