@@ -3,8 +3,9 @@
 Serves the store with ``cnc-graph serve`` and its public graphs (dumped to N-Quads and loaded once into
 ``WORK/oxigraph``) with ``oxigraph serve-read-only --union-default-graph``, then runs ``bench.run``'s 40-query
 mix under the same ``wrk -t2 -c8`` against each, alternating ``--rounds`` times so that both see the same
-background load. Prints one line per measure and the ratio of the medians. The store is only read (``serve
---read-only`` is not used: the endpoint is measured as deployed, with its checkpoints beside the store).
+background load; ``--earlier DIR`` serves another checkout too (``git archive REV | tar -x -C DIR``), for a
+before/after in the same run. Prints one line per measure and the ratio of the medians. The store is only read
+(``serve --read-only`` is not used: the endpoint is measured as deployed, with its checkpoints beside it).
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=int, default=10, help="seconds of wrk per round and server")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--skip", choices=["ours", "oxigraph"], help="measure only the other server")
+    parser.add_argument(
+        "--earlier", type=Path, help="another checkout (e.g. from git archive) to serve too, from its own folder"
+    )
     args = parser.parse_args(argv)
     from cnc_graph.settings import DEFAULT_BASE_IRI
 
@@ -44,19 +48,23 @@ def main(argv: list[str] | None = None) -> int:
         dump_store(args.store, DEFAULT_BASE_IRI, work / "data.nt", work / "all.nq")
         subprocess.run([OXIGRAPH, "load", "--location", str(oxdir), "--file", str(work / "all.nq")], check=True)
     accept = "application/sparql-results+json"
-    results: dict[str, list[dict[str, object]]] = {"ours": [], "oxigraph": []}
+    results: dict[str, list[dict[str, object]]] = {"earlier": [], "ours": [], "oxigraph": []}
+    trees = [("ours", None)] if args.skip != "ours" else []
+    if args.earlier is not None:
+        trees.insert(0, ("earlier", args.earlier))
     for _ in range(args.rounds):
-        if args.skip != "ours":
+        for name, tree in trees:
             port = free_port()
             argv_ours = [PY, "-m", "api.cli", "serve", "--store", str(args.store), "--port", str(port)]
-            with server(argv_ours, f"http://127.0.0.1:{port}/health", log, {"CNC_ROOT": str(args.root)}) as sampler:
+            env = {"CNC_ROOT": str(args.root)} | ({"PYTHONPATH": str(tree)} if tree else {})
+            with server(argv_ours, f"http://127.0.0.1:{port}/health", log, env) as sampler:
                 base = f"http://127.0.0.1:{port}"
                 paths = [f"/sparql?query={quote(q)}" for q in queries]
                 subprocess.run(["curl", "-s", "-o", "/dev/null", base + paths[0]], timeout=600, check=False)
-                out = wrk(base, paths, work, "ours", args.duration, accept, log)
+                out = wrk(base, paths, work, name, args.duration, accept, log)
                 out["peak_mb"] = sampler.peak / 2**20
-                results["ours"].append(out)
-                print("ours", json.dumps(out), flush=True)
+                results[name].append(out)
+                print(name, json.dumps(out), flush=True)
         if args.skip != "oxigraph":
             port = free_port()
             argv_ox = [OXIGRAPH, "serve-read-only", "--location", str(oxdir), "--bind", f"127.0.0.1:{port}"]
@@ -76,8 +84,9 @@ def main(argv: list[str] | None = None) -> int:
         if runs:
             p95 = statistics.median(float(r.get("p95_ms", 0.0)) for r in runs)  # type: ignore[arg-type]
             print(f"{name}: {medians[name]:.1f} req/s (median of {len(runs)}), p95 {p95:.0f} ms")
-    if len(medians) == 2 and medians["oxigraph"]:
-        print(f"ratio ours / oxigraph serve: {medians['ours'] / medians['oxigraph']:.2f}×")
+    for name in ("earlier", "ours"):
+        if medians.get(name) is not None and medians.get("oxigraph"):
+            print(f"ratio {name} / oxigraph serve: {medians[name] / medians['oxigraph']:.2f}×")
     return 0
 
 
