@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gc
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from difflib import get_close_matches
@@ -429,7 +431,10 @@ class _CardReader:
             raw = cells.get(f.column, "").strip()
             if not raw:
                 continue
-            texts = [v.strip() for v in raw.split(card.MULTI_SEPARATOR) if v.strip()] if f.multi else [raw]
+            if f.multi and card.MULTI_SEPARATOR in raw:
+                texts = [v for v in map(str.strip, raw.split(card.MULTI_SEPARATOR)) if v]
+            else:
+                texts = [raw]
             for index, text in enumerate(texts, start=1):
                 term: ox.NamedNode | str | None
                 if plan.text:
@@ -650,9 +655,27 @@ def organisations_to_rdf(table: Table, base: str) -> InventoryRows:
     return InventoryRows(triples, lines, set())
 
 
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Pause Python's cycle collector while a file becomes millions of (acyclic) objects.
+
+    Every few hundred allocations it would walk the young objects, and now and then all of them:
+    a third of the reading time on a 100,000-card inventory, to find no cycle. Reference counting
+    still frees everything; the collector runs again as soon as the file is read.
+    """
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
 def read_inventory_file(path: Path, base: str) -> InventoryRows:
     """Return the RDF of one inventory file (CSV or XLSX)."""
-    return inventory_to_rdf(read_table(path), base)
+    with _without_cycle_collection():
+        return inventory_to_rdf(read_table(path), base)
 
 
 def read_inventory_source(source: Source, base_iri: str) -> list[ox.Triple]:
@@ -666,6 +689,7 @@ def read_inventory_source(source: Source, base_iri: str) -> list[ox.Triple]:
 def read_organisations_source(source: Source, base_iri: str) -> list[ox.Triple]:
     """Return the triples of the shipped organisations table (build reader)."""
     triples: list[ox.Triple] = []
-    for path in source.files:
-        triples.extend(organisations_to_rdf(read_table(path), base_iri).triples)
+    with _without_cycle_collection():
+        for path in source.files:
+            triples.extend(organisations_to_rdf(read_table(path), base_iri).triples)
     return triples

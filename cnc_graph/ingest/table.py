@@ -73,19 +73,22 @@ def read_csv_bytes(data: bytes, source: str) -> Table:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = [_normalise_header(h) for h in next(reader)]
+        width = len(header)
         rows = []
         for record in reader:
-            if not any(cell.strip() for cell in record):
+            values = list(map(str.strip, record))
+            if not any(values):
                 continue
             line = reader.line_num
-            if len(record) > len(header):
-                raise InputError(
-                    f"this row has {len(record)} cells but the header has {len(header)} columns "
-                    f"(check the separator {delimiter!r} and quotes)",
-                    Location(file=source, line=line),
-                )
-            cells = {h: (record[i].strip() if i < len(record) else "") for i, h in enumerate(header)}
-            rows.append(Row(line, cells))
+            if len(values) != width:
+                if len(values) > width:
+                    raise InputError(
+                        f"this row has {len(values)} cells but the header has {width} columns "
+                        f"(check the separator {delimiter!r} and quotes)",
+                        Location(file=source, line=line),
+                    )
+                values += [""] * (width - len(values))
+            rows.append(Row(line, dict(zip(header, values, strict=True))))
     except csv.Error as exc:
         raise InputError(f"malformed CSV: {exc}", Location(file=source, line=reader.line_num)) from exc
     return Table(source, header, rows)
