@@ -185,7 +185,7 @@ class OxigraphStore:
     def transaction(self) -> Iterator[StoreTransaction]:
         """Collect changes; at the end apply them in one committed store transaction, or none on error.
 
-        How the changes are written depends on the state of their graphs (see ``_commit``), but it is
+        How the changes are written depends on the state of their graphs (see ``_apply``), but it is
         always one pyoxigraph transaction (one ``update`` or one ``extend``), so readers see either
         the old state of every graph or the new one, and a crash leaves the old or the new state.
         The one exception, a first load into an empty on-disk store, is made crash-safe by a marker
