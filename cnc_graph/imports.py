@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from cnc_graph.settings import Settings
 from cnc_graph.store import GraphStore
 from cnc_graph.terms import graph_from_triples
 from cnc_graph.validate import ValidationReport, ValidationResult, Validator, load_shapes
+from cnc_graph.validation_context import record_context, record_subjects
 
 
 @dataclass
@@ -39,10 +41,18 @@ def store_triples(store: GraphStore, exclude_graph: str | None = None) -> list[o
 
 
 def validator_for(settings: Settings) -> Validator:
-    """Return a validator with the project's shapes and ontology."""
-    ontology = [settings.root / "ontology" / "cnc.ttl", settings.root / "ontology" / "alignments.ttl"]
-    triples = [t for p in ontology if p.exists() for t in parse_rdf_file(p, settings.base_iri)]
-    return Validator(load_shapes(settings.root), graph_from_triples(triples))
+    """Return a validator with the project's shapes and ontology (built once per state of those files)."""
+    files = [settings.root / "ontology" / "cnc.ttl", settings.root / "ontology" / "alignments.ttl"]
+    files += sorted((settings.root / "shapes").glob("*.ttl"))
+    stamp = tuple((str(p), p.stat().st_mtime_ns) for p in files if p.exists())
+    return _validator(settings.root, settings.base_iri, stamp)
+
+
+@functools.lru_cache(maxsize=4)
+def _validator(root: Path, base_iri: str, _stamp: tuple[tuple[str, int], ...]) -> Validator:
+    ontology = [root / "ontology" / "cnc.ttl", root / "ontology" / "alignments.ttl"]
+    triples = [t for p in ontology if p.exists() for t in parse_rdf_file(p, base_iri)]
+    return Validator(load_shapes(root), graph_from_triples(triples))
 
 
 def import_inventory(
@@ -60,8 +70,12 @@ def import_inventory(
     if subsector and not rows.subsectors:
         triples = triples + _subsector_triples(settings.base_iri, rows.lines, key)
     _refuse_codes_held_elsewhere(store, rows.lines, graph, str(path))
-    context = store_triples(store, exclude_graph=graph)
-    report = validator_for(settings).validate_triples(context + triples)
+    validator = validator_for(settings)
+    if validator.engine == "compiled":
+        context = record_context(store, triples, exclude_graph=graph)
+        report = validator.validate_triples(context + triples, focus=record_subjects(triples))
+    else:
+        report = validator.validate_triples(store_triples(store, exclude_graph=graph) + triples)
     report = ValidationReport([r for r in report.results if r.focus in rows.lines or _owner(r.focus, rows.lines)])
     result = ImportResult(graph, len(triples), len(rows.lines), report, lines=rows.lines)
     if report.violations:

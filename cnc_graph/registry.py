@@ -43,6 +43,7 @@ from cnc_graph.queries import load_query, select, value
 from cnc_graph.settings import Settings
 from cnc_graph.store import GraphStore, StoreTransaction
 from cnc_graph.validate import ValidationResult, Validator
+from cnc_graph.validation_context import record_context, record_subjects
 
 CNCSH = "https://w3id.org/cnc-ma/shapes#"
 SUBMITTED_CARD = CNCSH + "SubmittedCard"
@@ -581,17 +582,8 @@ class Registry:
         card_iri = app.card_iri
         data = list(app.card_triples)
         data.append(ox.Triple(ox.NamedNode(card_iri), ox.NamedNode(RDF + "type"), ox.NamedNode(SUBMITTED_CARD)))
-        objects = sorted({t.object.value for t in app.card_triples if isinstance(t.object, ox.NamedNode)})
-        if objects:
-            context = self.store.query(load_query("card_context"), bindings={"o": [ox.NamedNode(o) for o in objects]})
-            data.extend(context)  # type: ignore[arg-type]
-        code = next((t.object for t in app.card_triples if t.predicate.value == CNC + "code"), None)
-        if isinstance(code, ox.Literal):
-            for row in select(self.store, "code_holders", code=code):
-                holder = row["q"]
-                data.append(ox.Triple(holder, ox.NamedNode(RDF + "type"), ox.NamedNode(CNC + "Qualification")))  # type: ignore[arg-type]
-                data.append(ox.Triple(holder, ox.NamedNode(CNC + "code"), code))  # type: ignore[arg-type]
-        report = validator.validate_triples(data)
+        data.extend(record_context(self.store, data))
+        report = validator.validate_triples(data, focus=record_subjects(app.card_triples) | {card_iri})
         mine = [
             self._field_problem(r, card_iri)
             for r in report.results

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pyoxigraph as ox
 import rdflib
@@ -51,17 +51,25 @@ class UnsupportedShape(Exception):
 
 
 @dataclass(frozen=True)
-class Check:
-    """One compiled constraint: a SELECT whose rows (``?this``, optional ``?value`` and message variables)
-    are the validation results, plus what every result of it carries."""
+class Outcome:
+    """What a row of a check means: one validation result, when its flag variable is true (or always)."""
 
-    sparql: str
     shape: str | None
     path: str | None
     severity: str
     constraint: str
     messages: tuple[tuple[str, str], ...]
+    flag: str | None = None
+    with_value: bool = False  # the result carries the row's ?value
     templated: bool = False  # messages contain {?var} placeholders filled from the row
+
+
+@dataclass(frozen=True)
+class Check:
+    """One compiled query: each row (``?this``, maybe ``?value``, flags) yields the results of its outcomes."""
+
+    sparql: str
+    outcomes: tuple[Outcome, ...]
 
 
 @dataclass
@@ -236,12 +244,13 @@ class ShapeCompiler:
             if (prop, unsupported, None) in self.g:
                 raise UnsupportedShape(f"{unsupported} inside a nested shape {prop}")
         v = self.names.var()
-        parts = [f"NOT EXISTS {{ {f} {path} {v} FILTER(!({test})) }}" for _, test in self.value_ok(prop, v)]
+        steps = self._steps(path_node)
+        parts = [f"!{self._exists(f, steps, v, f'!({test})')}" for _, test in self.value_ok(prop, v)]
         n = self._int(prop, SH.minCount)
         if n is not None and n > 0:
             if n != 1:
                 raise UnsupportedShape(f"sh:minCount {n} inside a nested shape {prop}")
-            parts.append(f"EXISTS {{ {f} {path} {self.names.var()} }}")
+            parts.append(self._exists(f, steps, self.names.var(), None))
         n = self._int(prop, SH.maxCount)
         if n is not None:
             parts.append(self._at_most(f, path, n, None))
@@ -253,11 +262,38 @@ class ShapeCompiler:
             if n:
                 if n != 1:
                     raise UnsupportedShape(f"sh:qualifiedMinCount {n} inside a nested shape {prop}")
-                parts.append(f"EXISTS {{ {f} {path} {w} FILTER({condition}) }}")
+                parts.append(self._exists(f, steps, w, condition))
             n = self._int(prop, SH.qualifiedMaxCount)
             if n is not None:
                 parts.append(self._at_most(f, path, n, qualified))
         return parts
+
+    def _steps(self, path_node: rdflib.term.Node) -> list[str]:
+        """Return the SPARQL steps of a path: its predicates for a sequence of IRIs, else the whole path."""
+        if self.g.value(path_node, RDF.first) is not None:
+            items = self._list(path_node)
+            if all(isinstance(i, rdflib.URIRef) for i in items):
+                return [_iri(i) for i in items]
+        return [self.path(path_node)[0]]
+
+    def _exists(self, f: str, steps: list[str], v: str, condition: str | None) -> str:
+        """Return ``EXISTS`` a value ``v`` reached from ``f`` by ``steps`` (meeting ``condition``).
+
+        A sequence becomes nested one-step EXISTS: Oxigraph then looks each hop up from a bound node,
+        where a multi-hop pattern inside EXISTS is evaluated from the wrong end (a scan per row).
+        """
+        last = f" FILTER({condition})" if condition else ""
+        text = ""
+        node = f
+        hops = []
+        for step in steps[:-1]:
+            middle = self.names.var("m")
+            hops.append(f"{node} {step} {middle}")
+            node = middle
+        text = f"EXISTS {{ {node} {steps[-1]} {v}{last} }}"
+        for hop in reversed(hops):
+            text = f"EXISTS {{ {hop} FILTER({text}) }}"
+        return text
 
     def _at_most(self, f: str, path: str, n: int, qualified: rdflib.term.Node | None) -> str:
         a, b = self.names.var(), self.names.var()
@@ -280,14 +316,20 @@ class ShapeCompiler:
     # --- top-level checks -----------------------------------------------------------------------
 
     def compile(self) -> list[Check]:
-        """Return one ``Check`` per constraint of every targeted shape (and its property shapes)."""
-        checks: list[Check] = []
+        """Return the checks of every targeted shape (and its property shapes).
+
+        Tests on the same focus nodes and path share one query: the per-value tests of every property
+        shape on that path become flags of one pass over the values, the counts one aggregate.
+        """
         targeted = {s for s in self.g.subjects(SH.targetClass, None)}
         for other in (SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target):
             if (None, other, None) in self.g:
                 raise UnsupportedShape(f"the shapes use {other}")
         if (None, SH.deactivated, None) in self.g:
             raise UnsupportedShape("the shapes use sh:deactivated")
+        self._values: dict[tuple[str, str], list[tuple[str, Outcome]]] = {}
+        self._counts: dict[tuple[str, str], list[tuple[str, int, rdflib.term.Node | None, Outcome]]] = {}
+        checks: list[Check] = []
         for shape in sorted(targeted, key=str):
             target = self.targets(shape)
             assert target is not None
@@ -299,22 +341,39 @@ class ShapeCompiler:
             for prop in sorted(self.g.objects(shape, SH.property), key=str):
                 self._check_supported(prop)
                 checks += self._property_checks(prop, target)
+        checks += [self._value_query(target, path, tests) for (target, path), tests in self._values.items() if tests]
+        for (target, path), counts in self._counts.items():
+            aggregated = []
+            for op, n, qualified, outcome in counts:
+                if (
+                    qualified is not None
+                    and (op, n) in ((">", 0), ("<", 1))
+                    and "EXISTS" in self.conforms(qualified, "?x")
+                ):
+                    checks.append(self._existential_query(target, path, op, qualified, outcome))
+                else:
+                    aggregated.append((op, n, qualified, outcome))
+            if aggregated:
+                checks.append(self._count_query(target, path, aggregated))
         return checks
 
-    def _base(self, shape: rdflib.term.Node, path: str | None, component: rdflib.URIRef | str) -> dict[str, object]:
-        return {
-            "shape": str(shape) if isinstance(shape, rdflib.URIRef) else None,
-            "path": path,
-            "severity": self._severity(shape),
-            "constraint": str(component),
-            "messages": self._messages(shape),
-        }
+    def _outcome(
+        self, shape: rdflib.term.Node, path: str | None, component: rdflib.URIRef | str, **kw: object
+    ) -> Outcome:
+        return Outcome(
+            shape=str(shape) if isinstance(shape, rdflib.URIRef) else None,
+            path=path,
+            severity=self._severity(shape),
+            constraint=str(component),
+            messages=self._messages(shape),
+            **kw,  # type: ignore[arg-type]
+        )
 
     def _node_checks(self, shape: rdflib.term.Node, target: str) -> list[Check]:
         checks = []
         for component, test in self.value_ok(shape, "?this"):
             query = f"SELECT ?this (?this AS ?value) WHERE {{ {target} FILTER(!({test})) }}"
-            checks.append(Check(query, **self._base(shape, None, component)))  # type: ignore[arg-type]
+            checks.append(Check(query, (self._outcome(shape, None, component, with_value=True),)))
         for constraint in self.g.objects(shape, SH.sparql):
             checks.append(self._sparql_check(shape, constraint, target, None, None))
         return checks
@@ -323,58 +382,96 @@ class ShapeCompiler:
         path_node = self._one(prop, SH.path)
         assert path_node is not None
         path, path_text = self.path(path_node)
-        base = lambda component: self._base(prop, path_text, component)  # noqa: E731
-        checks: list[Check] = []
+        values = self._values.setdefault((target, path), [])
         for component, test in self.value_ok(prop, "?value"):
-            query = f"SELECT DISTINCT ?this ?value WHERE {{ {target} ?this {path} ?value FILTER(!({test})) }}"
-            checks.append(Check(query, **base(component)))  # type: ignore[arg-type]
-        count = "(COUNT(DISTINCT ?_c) AS ?_n)"
+            values.append((test, self._outcome(prop, path_text, component, with_value=True)))
+        counts = self._counts.setdefault((target, path), [])
         n = self._int(prop, SH.minCount)
         if n is not None and n > 0:
-            query = (
-                f"SELECT ?this WHERE {{ {{ SELECT ?this {count} WHERE {{ {target} OPTIONAL {{ ?this {path} ?_c }} }}"
-                f" GROUP BY ?this }} FILTER(?_n < {n}) }}"
-            )
-            checks.append(Check(query, **base(SH.MinCountConstraintComponent)))  # type: ignore[arg-type]
+            counts.append(("<", n, None, self._outcome(prop, path_text, SH.MinCountConstraintComponent)))
         n = self._int(prop, SH.maxCount)
         if n is not None:
-            query = (
-                f"SELECT ?this WHERE {{ {{ SELECT ?this {count} WHERE {{ {target} ?this {path} ?_c }}"
-                f" GROUP BY ?this }} FILTER(?_n > {n}) }}"
-            )
-            checks.append(Check(query, **base(SH.MaxCountConstraintComponent)))  # type: ignore[arg-type]
+            counts.append((">", n, None, self._outcome(prop, path_text, SH.MaxCountConstraintComponent)))
         qualified = self._one(prop, SH.qualifiedValueShape)
         if qualified is not None:
-            ok = self.conforms(qualified, "?_c")
             n = self._int(prop, SH.qualifiedMinCount)
             if n is not None and n > 0:
-                query = (
-                    f"SELECT ?this WHERE {{ {{ SELECT ?this {count} WHERE {{ {target}"
-                    f" OPTIONAL {{ ?this {path} ?_c FILTER({ok}) }} }} GROUP BY ?this }} FILTER(?_n < {n}) }}"
-                )
-                checks.append(Check(query, **base(SH.QualifiedMinCountConstraintComponent)))  # type: ignore[arg-type]
+                outcome = self._outcome(prop, path_text, SH.QualifiedMinCountConstraintComponent)
+                counts.append(("<", n, qualified, outcome))
             n = self._int(prop, SH.qualifiedMaxCount)
             if n is not None:
-                query = (
-                    f"SELECT ?this WHERE {{ {{ SELECT ?this {count} WHERE {{ {target} ?this {path} ?_c FILTER({ok}) }}"
-                    f" GROUP BY ?this }} FILTER(?_n > {n}) }}"
-                )
-                checks.append(Check(query, **base(SH.QualifiedMaxCountConstraintComponent)))  # type: ignore[arg-type]
+                outcome = self._outcome(prop, path_text, SH.QualifiedMaxCountConstraintComponent)
+                counts.append((">", n, qualified, outcome))
+        checks: list[Check] = []
         if self._one(prop, SH.uniqueLang) == rdflib.Literal(True):
             query = (
                 f'SELECT ?this WHERE {{ {target} ?this {path} ?_c BIND(LCASE(LANG(?_c)) AS ?_l) FILTER(?_l != "") }}'
                 " GROUP BY ?this ?_l HAVING (COUNT(DISTINCT ?_c) > 1)"
             )
-            checks.append(Check(query, **base(SH.UniqueLangConstraintComponent)))  # type: ignore[arg-type]
+            checks.append(Check(query, (self._outcome(prop, path_text, SH.UniqueLangConstraintComponent),)))
         for other in self.g.objects(prop, SH.lessThan):
             query = (
                 f"SELECT ?this ?value WHERE {{ {{ SELECT DISTINCT ?this ?value ?_w WHERE {{ {target}"
                 f" ?this {path} ?value . ?this {_iri(other)} ?_w }} }} FILTER(!COALESCE(?value < ?_w, false)) }}"
             )
-            checks.append(Check(query, **base(SH.LessThanConstraintComponent)))  # type: ignore[arg-type]
+            outcome = self._outcome(prop, path_text, SH.LessThanConstraintComponent, with_value=True)
+            checks.append(Check(query, (outcome,)))
         for constraint in self.g.objects(prop, SH.sparql):
             checks.append(self._sparql_check(prop, constraint, target, path, path_text))
         return checks
+
+    def _value_query(self, target: str, path: str, tests: list[tuple[str, Outcome]]) -> Check:
+        """One pass over the values of ``path``: a flag per test, rows only where a flag is raised."""
+        binds = " ".join(f"BIND(!({test}) AS ?_f{i})" for i, (test, _) in enumerate(tests))
+        raised = " || ".join(f"COALESCE(?_f{i}, false)" for i in range(len(tests)))
+        outcomes = tuple(replace(o, flag=f"_f{i}") for i, (_, o) in enumerate(tests))
+        if any("EXISTS" in test for test, _ in tests):
+            # The tests depend on the value alone: costly ones (lookups around the value) run once per
+            # distinct value, and only the failing values are joined back to their focus nodes.
+            failing = (
+                f"{{ SELECT * WHERE {{ {{ SELECT DISTINCT ?value WHERE {{ ?_s {path} ?value }} }} {binds}"
+                f" FILTER({raised}) }} }}"
+            )
+            return Check(f"SELECT DISTINCT * WHERE {{ {failing} {target} ?this {path} ?value }}", outcomes)
+        query = f"SELECT DISTINCT * WHERE {{ {target} ?this {path} ?value {binds} FILTER({raised}) }}"
+        return Check(query, outcomes)
+
+    def _existential_query(
+        self, target: str, path: str, op: str, qualified: rdflib.term.Node, outcome: Outcome
+    ) -> Check:
+        """``sh:qualifiedMinCount 1`` / ``sh:qualifiedMaxCount 0`` with a costly shape: conformance is decided
+        once per distinct value, then the focus nodes having (max) or lacking (min) a conforming value."""
+        conforming = (
+            f"{{ SELECT ?_c WHERE {{ {{ SELECT DISTINCT ?_c WHERE {{ ?_s {path} ?_c }} }}"
+            f" FILTER({self.conforms(qualified, '?_c')}) }} }}"
+        )
+        if op == ">":
+            query = f"SELECT DISTINCT ?this WHERE {{ {conforming} {target} ?this {path} ?_c }}"
+        else:
+            query = f"SELECT ?this WHERE {{ {target} MINUS {{ {conforming} ?this {path} ?_c }} }}"
+        return Check(query, (outcome,))
+
+    def _count_query(
+        self, target: str, path: str, counts: list[tuple[str, int, rdflib.term.Node | None, Outcome]]
+    ) -> Check:
+        """One aggregate over the values of ``path``: the plain and qualified counts each test needs."""
+        counted: dict[rdflib.term.Node | None, str] = {None: "?_c"}
+        binds = []
+        for _, _, qualified, _ in counts:
+            if qualified not in counted:
+                var = counted[qualified] = self.names.var("q")
+                binds.append(f"BIND(IF({self.conforms(qualified, '?_c')}, ?_c, ?_unbound) AS {var})")
+        pattern = f"?this {path} ?_c {' '.join(binds)}"
+        if any(op == "<" for op, *_ in counts):
+            pattern = f"OPTIONAL {{ {pattern} }}"
+        aggregates = " ".join(f"(COUNT(DISTINCT {var}) AS {var}n)" for var in counted.values())
+        flags = [f"BIND({counted[q]}n {op} {n} AS ?_f{i})" for i, (op, n, q, _) in enumerate(counts)]
+        raised = " || ".join(f"?_f{i}" for i in range(len(counts)))
+        query = (
+            f"SELECT * WHERE {{ {{ SELECT ?this {aggregates} WHERE {{ {target} {pattern} }} GROUP BY ?this }}"
+            f" {' '.join(flags)} FILTER({raised}) }}"
+        )
+        return Check(query, tuple(replace(o, flag=f"_f{i}") for i, (*_, o) in enumerate(counts)))
 
     def _sparql_check(
         self,
@@ -399,15 +496,16 @@ class ShapeCompiler:
             raise UnsupportedShape(f"SPARQL constraint of {shape} uses pre-bound variables other than $this/$PATH")
         messages = self._messages(constraint) + self._messages(shape)
         query = "\n".join(prefixes) + f"\nSELECT * WHERE {{ {target} {{ {text} }} }}"
-        return Check(
-            query,
+        outcome = Outcome(
             shape=str(shape) if isinstance(shape, rdflib.URIRef) else None,
             path=path_text,
             severity=self._severity(shape),
             constraint=str(SH.SPARQLConstraintComponent),
             messages=messages,
+            with_value=True,
             templated=True,
         )
+        return Check(query, (outcome,))
 
 
 def compile_shapes(shapes: rdflib.Graph) -> list[Check]:

@@ -6,8 +6,10 @@ so that both the CLI and the API can show a registrar what to fix in their langu
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -102,6 +104,7 @@ class Validator:
                 if engine == "compiled":
                     raise
         self.engine = "compiled" if self.checks is not None else "pyshacl"
+        self._ontology_quads = list(_ontology_quads(ontology)) if ontology is not None and self.checks else []
 
     def validate_triples(self, triples: Iterable[ox.Triple], focus: Iterable[str] | None = None) -> ValidationReport:
         """Return the report of validating ``triples`` as one data graph.
@@ -116,8 +119,7 @@ class Validator:
             return report
         store = ox.Store()
         store.extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)
-        if self.ontology is not None:
-            store.extend(_ontology_quads(self.ontology))
+        store.extend(self._ontology_quads)
         return self.validate_store(store, focus)
 
     def validate_store(self, store: ox.Store, focus: Iterable[str] | None = None) -> ValidationReport:
@@ -131,9 +133,13 @@ class Validator:
         if focus is not None:
             terms = " ".join(str(ox.NamedNode(iri)) for iri in focus)
             values = f"VALUES ?this {{ {terms} }}"
-        results: list[ValidationResult] = []
-        for check in self.checks:
-            results.extend(_check_results(check, store.query(check.sparql.replace(FOCUS, values))))
+
+        def run(check: Check) -> list[ValidationResult]:
+            return list(_check_results(check, store.query(check.sparql.replace(FOCUS, values))))
+
+        # Oxigraph releases the GIL while it evaluates a query: the checks run side by side.
+        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+            results = [r for found in pool.map(run, self.checks) for r in found]
         return ValidationReport(sorted(results, key=_sort_key))
 
     def validate_graph(self, data: rdflib.Graph) -> ValidationReport:
@@ -168,6 +174,7 @@ def _term_text(term: object) -> str | None:
     return str(term.value)  # type: ignore[attr-defined]
 
 
+_TRUE = ox.Literal("true", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean"))
 _PLACEHOLDER = re.compile(r"\{[?$](\w+)\}")
 
 
@@ -175,24 +182,24 @@ def _fill(template: str, row: ox.QuerySolution) -> str:
     return _PLACEHOLDER.sub(lambda m: _term_text(row[m.group(1)]) or m.group(0), template)
 
 
-def _check_results(check: Check, rows: object) -> Iterable[ValidationResult]:
-    variables = [v.value for v in rows.variables]  # type: ignore[attr-defined]
-    has_value = "value" in variables
-    for row in rows:  # type: ignore[attr-defined]
-        messages: dict[str, str] = {}
-        for lang, text in check.messages:
-            if check.templated:
-                text = _fill(text, row)
-            messages.setdefault(lang, text)
-        yield ValidationResult(
-            focus=_term_text(row["this"]) or "",
-            path=check.path,
-            value=_term_text(row["value"]) if has_value else None,
-            severity=check.severity,
-            messages=messages,
-            shape=check.shape,
-            constraint=check.constraint,
-        )
+def _check_results(check: Check, rows: ox.QuerySolutions) -> Iterable[ValidationResult]:
+    has_value = "value" in {v.value for v in rows.variables}
+    for row in rows:
+        for outcome in check.outcomes:
+            if outcome.flag is not None and row[outcome.flag] != _TRUE:
+                continue
+            messages: dict[str, str] = {}
+            for lang, text in outcome.messages:
+                messages.setdefault(lang, _fill(text, row) if outcome.templated else text)
+            yield ValidationResult(
+                focus=_term_text(row["this"]) or "",
+                path=outcome.path,
+                value=_term_text(row["value"]) if outcome.with_value and has_value else None,
+                severity=outcome.severity,
+                messages=messages,
+                shape=outcome.shape,
+                constraint=outcome.constraint,
+            )
 
 
 def _results(report: rdflib.Graph) -> Iterable[ValidationResult]:

@@ -8,6 +8,7 @@ every constraint component the shapes use, and a generated inventory with broken
 
 from __future__ import annotations
 
+import csv
 from collections import Counter
 from pathlib import Path
 
@@ -16,12 +17,16 @@ import pytest
 import rdflib
 
 from bench.generate import generate
-from cnc_graph.build import NOT_VALIDATED, read_sources
-from cnc_graph.namespaces import CNC, DCT, RDF, SKOS, XSD
+from cnc_graph.build import NOT_VALIDATED, build, read_sources
+from cnc_graph.errors import ValidationFailed
+from cnc_graph.imports import _owner, import_inventory, store_triples, validator_for
+from cnc_graph.ingest.inventory import read_inventory_file
+from cnc_graph.namespaces import CNC, DCT, RDF, SKOS, XSD, graph_iri
 from cnc_graph.rdf_files import parse_rdf_file
-from cnc_graph.settings import DEFAULT_BASE_IRI
+from cnc_graph.settings import DEFAULT_BASE_IRI, Settings
 from cnc_graph.shacl_compiler import UnsupportedShape, compile_shapes
 from cnc_graph.sources import discover_sources
+from cnc_graph.store import OxigraphStore
 from cnc_graph.terms import graph_from_triples
 from cnc_graph.validate import ValidationResult, Validator, load_shapes
 from tests.conftest import ROOT
@@ -179,6 +184,45 @@ def test_same_results_on_a_generated_inventory_with_broken_rows(tmp_path: Path, 
     contents = read_sources(discover_sources(generated.root), BASE)
     data = [t for k, ts in contents.items() if k not in NOT_VALIDATED for t in ts]
     found, expected = both(validators, data)
+    assert sum(1 for k in expected if k[3] == "Violation") >= 5
+    assert_same(found, expected)
+
+
+def _drop_codes_held_elsewhere(path: Path) -> None:
+    others = set()
+    for other in path.parent.glob("*.csv"):
+        if other != path and other.name != "organisations.csv":
+            with other.open(encoding="utf-8", newline="") as f:
+                others |= {row["code"] for row in csv.DictReader(f)}
+    with path.open(encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        header, rows = reader.fieldnames, [row for row in reader if row["code"] not in others]
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=header or [])
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_import_validates_records_in_context_like_pyshacl_on_the_whole_graph(tmp_path: Path) -> None:
+    """The import path (records + the context read from the store, compiled, focus on the records) reports
+    on the file's records exactly what pyshacl reports on them validating the whole graph."""
+    generated = generate(300, tmp_path / "root", seed=11, invalid=10)
+    _drop_codes_held_elsewhere(generated.reimport)  # the import refuses those before validating
+    settings = Settings(store="memory", root=generated.root)
+    store = OxigraphStore(None, settings.base_iri)
+    build(store, settings, allow_violations=True)
+    with pytest.raises(ValidationFailed) as failed:
+        import_inventory(store, settings, generated.reimport, dry_run=True)
+    found = Counter(key(r) for r in failed.value.report.results)
+
+    rows = read_inventory_file(generated.reimport, settings.base_iri)
+    graph = graph_iri(settings.base_iri, "inventory/continuing-training")
+    reference = validator_for(settings)
+    whole = Validator(reference.shapes, reference.ontology, engine="pyshacl").validate_triples(
+        store_triples(store, exclude_graph=graph) + rows.triples
+    )
+    mine = {r.focus for r in whole.results if r.focus in rows.lines or _owner(r.focus, rows.lines)}
+    expected = Counter(key(r) for r in whole.results if r.focus in mine)
     assert sum(1 for k in expected if k[3] == "Violation") >= 5
     assert_same(found, expected)
 
