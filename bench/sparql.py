@@ -55,7 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     for _ in range(args.rounds):
         for name, tree in trees:
             port = free_port()
-            argv_ours = [PY, "-m", "api.cli", "serve", "--store", str(args.store), "--port", str(port)]
+            # -P: the working folder must not come before PYTHONPATH on sys.path, or both would run this checkout.
+            python = [PY, "-P"] if tree else [PY]
+            argv_ours = [*python, "-m", "api.cli", "serve", "--store", str(args.store), "--port", str(port)]
             env = {"CNC_ROOT": str(args.root)} | ({"PYTHONPATH": str(tree)} if tree else {})
             with server(argv_ours, f"http://127.0.0.1:{port}/health", log, env) as sampler:
                 base = f"http://127.0.0.1:{port}"
