@@ -1,23 +1,36 @@
 """Searching and filtering qualifications: an in-memory index of their summaries, rebuilt per store generation.
 
 Titles are matched in any language, ignoring case and accents (and Arabic diacritics), which
-SPARQL alone cannot do portably; the index is small (a few hundred bytes per qualification).
+SPARQL alone cannot do portably; the index is small (a few hundred bytes per qualification) and looks
+words up instead of reading every title.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
-from collections import defaultdict
+from array import array
+from bisect import bisect_right
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 from cnc_graph.cache import per_generation
 from cnc_graph.card import SUBSECTORS
 from cnc_graph.compare import GraphIndex, compare_levels, index_for
 from cnc_graph.errors import InputError, Location, NotFound
 from cnc_graph.labels import pick
-from cnc_graph.queries import select, value
+from cnc_graph.namespaces import CNC, SKOS
+from cnc_graph.queries import load_query
 from cnc_graph.store import GraphStore
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+DCT_TITLE = "http://purl.org/dc/terms/title"
+CNC_CODE, CNC_LEVEL, CNC_SUBSECTOR = CNC + "code", CNC + "level", CNC + "subSector"
+CNC_FIELD, CNC_BODY = CNC + "iscedField", CNC + "awardingBody"
+SKOS_PREF_LABEL, SKOS_NOTATION = SKOS + "prefLabel", SKOS + "notation"
 
 ARABIC_ALEF = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه"})
 
@@ -55,34 +68,87 @@ class Page:
 
 
 class SearchIndex:
-    """Every qualification's summary, with folded titles for matching and level equivalents."""
+    """Every qualification's summary, with folded titles for matching and level equivalents.
+
+    Lookups go through inverted indexes (title and code words, levels in every framework, sub-sectors),
+    so a search costs what it finds rather than a pass over every qualification; the last result lists
+    are kept too (the next page of the same search reads from them). The whole object is rebuilt per
+    store generation (``search_index``), so neither can outlive a write.
+    """
+
+    RESULTS_KEPT = 64
+    WORDS_PER_FRAGMENT = 2_000  # past this many words containing a fragment, testing every text is as quick
 
     def __init__(self, store: GraphStore) -> None:
-        summaries: dict[str, Summary] = {}
-        for row in select(store, "qualification_summaries"):
-            iri = str(value(row["q"]))
-            s = summaries.get(iri)
-            if s is None:
-                s = summaries[iri] = Summary(iri, str(value(row["code"])))
-            if row["title"] is not None:
-                s.titles.setdefault(getattr(row["title"], "language", None) or "und", row["title"].value)
-            if row["level"] is not None:
-                s.level = row["level"].value
-            if row["subsector"] is not None:
-                s.subsector = row["subsector"].value
-            if row["field"] is not None:
-                s.fields.add(row["field"].value.rsplit("/", 1)[-1])
-            if row["body"] is not None:
-                s.body = row["body"].value
-                if row["bodyLabel"] is not None:
-                    s.body_labels.setdefault(
-                        getattr(row["bodyLabel"], "language", None) or "und", row["bodyLabel"].value
-                    )
-        for s in summaries.values():
-            s.folded = " | ".join(normalise(t) for t in s.titles.values()) + " | " + normalise(s.code)
-        self.summaries = sorted(summaries.values(), key=lambda s: s.code)
+        self.summaries = sorted(self._read(store).values(), key=lambda s: s.code)
         self.graph = index_for(store)
         self.equivalents = self._equivalents(store, self.graph)
+        postings: dict[str, list[int]] = defaultdict(list)
+        self._by_level: dict[tuple[str, str], list[int]] = defaultdict(list)
+        self._by_subsector: dict[str, list[int]] = defaultdict(list)
+        self._by_field: dict[str, list[int]] = defaultdict(list)  # by ISCED-F prefix of 2 to 4 digits
+        for position, s in enumerate(self.summaries):
+            for word in set(s.folded.split(" ")):
+                postings[word].append(position)
+            for framework, notation in self.equivalents.get(s.level or "", {}).items():
+                self._by_level[(framework, notation)].append(position)
+            if s.subsector is not None:
+                self._by_subsector[s.subsector].append(position)
+            for prefix in {f[:n] for f in s.fields for n in (2, 3, 4) if len(f) >= n}:
+                self._by_field[prefix].append(position)
+        self._words = list(postings)
+        self._postings = [postings[w] for w in self._words]
+        # Every word on its own line: finding the words that contain a fragment is one str.find per match.
+        self._vocabulary = "\n".join(self._words)
+        self._starts = list(accumulate((len(w) + 1 for w in self._words[:-1]), initial=0))
+        self._results: OrderedDict[tuple[object, ...], array[int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _read(store: GraphStore) -> dict[str, Summary]:
+        """Return the summaries of the qualifications that have a code, by IRI (see qualification_summaries.rq)."""
+        qualifications: set[str] = set()
+        codes: dict[str, str] = {}
+        titles: dict[str, dict[str, str]] = defaultdict(dict)
+        levels: dict[str, str] = {}
+        subsectors: dict[str, str] = {}
+        fields: dict[str, set[str]] = defaultdict(set)
+        bodies: dict[str, str] = {}
+        labels: dict[str, dict[str, str]] = defaultdict(dict)
+        notations: dict[str, str] = {}
+        for subject, predicate, obj in store.query(load_query("qualification_summaries")):  # type: ignore[union-attr, misc]
+            iri, kind = subject.value, predicate.value
+            if kind == RDF_TYPE:
+                qualifications.add(iri)
+            elif kind == CNC_CODE:
+                codes.setdefault(iri, obj.value)
+            elif kind == DCT_TITLE:
+                titles[iri].setdefault(getattr(obj, "language", None) or "und", obj.value)
+            elif kind == CNC_LEVEL:
+                levels[iri] = obj.value
+            elif kind == CNC_SUBSECTOR:
+                subsectors[iri] = obj.value
+            elif kind == CNC_FIELD:
+                fields[iri].add(obj.value.rsplit("/", 1)[-1])
+            elif kind == CNC_BODY:
+                bodies[iri] = obj.value
+            elif kind == SKOS_PREF_LABEL:
+                labels[iri].setdefault(getattr(obj, "language", None) or "und", obj.value)
+            elif kind == SKOS_NOTATION:
+                notations[iri] = obj.value
+        summaries: dict[str, Summary] = {}
+        for iri in qualifications:
+            code = codes.get(iri)
+            if code is None:
+                continue
+            s = summaries[iri] = Summary(iri, code, titles.get(iri, {}), levels.get(iri))
+            s.subsector = notations.get(subsectors.get(iri, ""))
+            s.fields = fields.get(iri, set())
+            s.body = bodies.get(iri)
+            if s.body is not None:
+                s.body_labels = dict(labels.get(s.body, {}))
+            s.folded = " | ".join(normalise(t) for t in s.titles.values()) + " | " + normalise(s.code)
+        return summaries
 
     @staticmethod
     def _equivalents(store: GraphStore, graph: GraphIndex) -> dict[str, dict[str, str]]:
@@ -140,19 +206,90 @@ class SearchIndex:
                 f"« {field} » is not an ISCED-F code (2 to 4 digits, e.g. 06 or 0613)", Location(field="field")
             )
         needle = normalise(q) if q else ""
-        hits = []
-        for s in self.summaries:
-            if needle and needle not in s.folded:
-                continue
-            if wanted_level and self.equivalents.get(s.level or "", {}).get(wanted_level[0]) != wanted_level[1]:
-                continue
-            if subsector and s.subsector != subsector:
-                continue
-            if field and not any(f.startswith(field) for f in s.fields):
-                continue
-            hits.append(s)
+        hits = self._hits(needle, wanted_level, subsector, field)
         start = (page - 1) * size
-        return Page([self.item(s, lang) for s in hits[start : start + size]], len(hits), page, size)
+        return Page([self.item(self.summaries[i], lang) for i in hits[start : start + size]], len(hits), page, size)
+
+    def _hits(self, needle: str, level: tuple[str, str] | None, subsector: str | None, field: str | None) -> array[int]:
+        """Return the positions (in code order) of the summaries matching every filter, kept for the next page."""
+        key = (needle, level, subsector, field)
+        with self._lock:
+            found = self._results.get(key)
+            if found is not None:
+                self._results.move_to_end(key)
+                return found
+        found = array("i", self._match(needle, level, subsector, field))
+        with self._lock:
+            self._results[key] = found
+            while len(self._results) > self.RESULTS_KEPT:
+                self._results.popitem(last=False)
+        return found
+
+    def _match(
+        self, needle: str, level: tuple[str, str] | None, subsector: str | None, field: str | None
+    ) -> Sequence[int]:
+        """Return the positions of the matching summaries, in order.
+
+        The shortest of the filters' index lists gives the candidates; every filter whose list is not exactly
+        those candidates is then tested on each of them.
+        """
+        # (positions from an index or None, whether they all pass the test, the test)
+        filters: list[tuple[Sequence[int] | None, bool, Callable[[Summary], bool]]] = []
+        if needle:
+            found, exact = self._containing(needle)
+            filters.append((found, exact, lambda s: needle in s.folded))
+        if level:
+            framework, notation = level
+            filters.append(
+                (
+                    self._by_level.get(level, []),
+                    True,
+                    lambda s: self.equivalents.get(s.level or "", {}).get(framework) == notation,
+                )
+            )
+        if subsector:
+            filters.append((self._by_subsector.get(subsector, []), True, lambda s: s.subsector == subsector))
+        if field:
+            filters.append((self._by_field.get(field, []), True, lambda s: any(f.startswith(field) for f in s.fields)))
+        indexed = [f for f in filters if f[0] is not None]
+        chosen = min(indexed, key=lambda f: len(f[0] or ())) if indexed else None
+        candidates: Sequence[int] = (chosen[0] or []) if chosen else range(len(self.summaries))
+        tests = [f[2] for f in filters if not (f is chosen and f[1])]
+        if not tests:
+            return candidates
+        return [i for i in candidates if all(test(self.summaries[i]) for test in tests)]
+
+    def _containing(self, needle: str) -> tuple[list[int] | None, bool]:
+        """Return the positions of the summaries whose folded text may contain ``needle``, in order, and whether
+        they all do; None when the needle is too common for the word index to narrow the search.
+
+        Each space-free fragment of the needle lies inside one word of a matching text, so the summaries with a
+        word containing the rarest fragment are a superset; with a single fragment they are the answer.
+        """
+        fragments = set(needle.split(" "))
+        best: list[list[int]] | None = None
+        for fragment in fragments:
+            lists = self._with_fragment(fragment)
+            if lists is not None and (best is None or sum(map(len, lists)) < sum(map(len, best))):
+                best = lists
+        if best is None:
+            return None, False
+        return sorted(set().union(*best)), fragments == {needle}
+
+    def _with_fragment(self, fragment: str) -> list[list[int]] | None:
+        """Return the postings of the words containing ``fragment``, or None if there are too many such words."""
+        text, starts, words = self._vocabulary, self._starts, len(self._words)
+        lists = []
+        at = text.find(fragment)
+        while at != -1:
+            if len(lists) >= self.WORDS_PER_FRAGMENT:
+                return None
+            word = bisect_right(starts, at) - 1
+            lists.append(self._postings[word])
+            if word + 1 >= words:
+                break
+            at = text.find(fragment, starts[word + 1])
+        return lists
 
     def _level_filter(self, level: str | None) -> tuple[str, str] | None:
         if level is None or level == "":
