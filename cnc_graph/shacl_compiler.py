@@ -42,8 +42,6 @@ _NODE_KINDS = {
     SH.BlankNodeOrLiteral: "(isBlank({v}) || isLiteral({v}))",
     SH.IRIOrLiteral: "(isIRI({v}) || isLiteral({v}))",
 }
-# Where a check restricted to some focus nodes gets its VALUES clause.
-FOCUS = "%%FOCUS%%"
 
 
 class UnsupportedShape(Exception):
@@ -160,7 +158,7 @@ class ShapeCompiler:
         if not classes:
             return None
         union = " UNION ".join(f"{{ ?this a/<{rdflib.RDFS.subClassOf}>* {_iri(c)} }}" for c in classes)
-        return f"{{ SELECT DISTINCT ?this WHERE {{ {FOCUS} {union} }} }}"
+        return f"{{ SELECT DISTINCT ?this WHERE {{ {union} }} }}"
 
     # --- value tests (boolean expressions on one term) ------------------------------------------
 

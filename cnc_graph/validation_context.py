@@ -33,20 +33,22 @@ def record_context(
     """
     exclude = ox.NamedNode(exclude_graph or NOWHERE)
     context: list[ox.Triple] = []
-    pending = {t.object.value for t in records if isinstance(t.object, ox.NamedNode)}
+    described = record_subjects(records)  # the records describe these themselves
+    pending = {t.object.value for t in records if isinstance(t.object, ox.NamedNode)} - described
     seen: set[str] = set()
+    shadowed: set[ox.NamedNode] = set()
+    if exclude_graph:
+        shadowed = {row["s"] for row in select(store, "graph_subjects", g=exclude)}  # type: ignore[misc]
     for _hop in range(2):  # the resources, then their schemes (a level's framework and its key)
         batch_iris = sorted(pending - seen)
         seen |= pending
         pending = set()
         for start in range(0, len(batch_iris), _BATCH):
             batch = [ox.NamedNode(o) for o in batch_iris[start : start + _BATCH]]
-            for row in select(store, "record_context", o=batch):  # type: ignore[arg-type]
-                if row["g"] == exclude:
-                    continue
-                context.append(ox.Triple(row["o"], row["p"], row["x"]))  # type: ignore[arg-type]
-                if row["p"] == _IN_SCHEME and isinstance(row["x"], ox.NamedNode):
-                    pending.add(row["x"].value)
+            for triple in _described(store, batch, exclude, shadowed):
+                context.append(triple)
+                if triple.predicate == _IN_SCHEME and isinstance(triple.object, ox.NamedNode):
+                    pending.add(triple.object.value)
     codes = sorted({t.object for t in records if t.predicate == _CODE and isinstance(t.object, ox.Literal)}, key=str)
     for start in range(0, len(codes), _BATCH):
         for row in select(store, "code_holders", code=codes[start : start + _BATCH]):
@@ -55,6 +57,26 @@ def record_context(
             context.append(ox.Triple(row["q"], _TYPE, _QUALIFICATION))  # type: ignore[arg-type]
             context.append(ox.Triple(row["q"], _CODE, row["code"]))  # type: ignore[arg-type]
     return context
+
+
+def _described(
+    store: GraphStore, nodes: list[ox.NamedNode], exclude: ox.NamedNode, shadowed: set[ox.NamedNode]
+) -> list[ox.Triple]:
+    """Return the context statements about ``nodes`` in every public graph but ``exclude``.
+
+    Read from the union (one index lookup per node); the nodes the excluded graph also describes
+    (``shadowed``) are read again graph by graph, so that a statement only that graph makes is left out.
+    """
+    rows = select(store, "record_context", o=nodes)  # type: ignore[arg-type]
+    triples = [ox.Triple(r["o"], r["p"], r["x"]) for r in rows]  # type: ignore[arg-type]
+    again = [n for n in nodes if n in shadowed]
+    if not again:
+        return triples
+    kept = [t for t in triples if t.subject not in shadowed]
+    for r in select(store, "record_context_graphs", o=again):  # type: ignore[arg-type]
+        if r["g"] != exclude:
+            kept.append(ox.Triple(r["o"], r["p"], r["x"]))  # type: ignore[arg-type]
+    return list(dict.fromkeys(kept))
 
 
 def record_subjects(records: Iterable[ox.Triple]) -> set[str]:
