@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 
 from api.deps import get_language, get_settings, get_store
 from api.negotiation import choose_rdf
-from api.representations import rdf_response
+from api.representations import described_response
 from cnc_graph.export import describe_resource
 from cnc_graph.jsonld import context
 from cnc_graph.settings import Settings
@@ -58,5 +58,6 @@ def dereference(
     """Return what the graph says about ``{base}{path}``; 404 (problem+json) if nothing."""
     chosen = choose_rdf(request, default="jsonld")
     iri = settings.base_iri + path
-    triples = describe_resource(store, iri)
-    return rdf_response(request, triples, chosen, settings, path, iri, lang)
+    return described_response(
+        request, store, "id", iri, lambda: describe_resource(store, iri), lambda _: path, chosen, settings, lang
+    )

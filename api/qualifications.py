@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
 from api.deps import get_language, get_settings, get_store
 from api.negotiation import choose_rdf
-from api.representations import rdf_response
+from api.representations import described_response
 from cnc_graph.compare import comparable_qualifications
 from cnc_graph.export import describe_qualification
 from cnc_graph.labels import pick
@@ -76,15 +77,27 @@ def get_qualification(
 ) -> Response:
     """Return the qualification's card: JSON-LD (with the published context) by default, by `Accept` otherwise."""
     chosen = choose_rdf(request, default="jsonld")
-    triples = describe_qualification(store, code, settings.base_iri)
     subject = f"{settings.base_iri}qualification/{code}"
-    titles = {
-        t.object.language or "und": t.object.value
-        for t in triples
-        if t.subject.value == subject and t.predicate.value == "http://purl.org/dc/terms/title"
-    }
-    title = pick(titles, lang)[0] or code
-    return rdf_response(request, triples, chosen, settings, title, subject, lang)
+
+    def title_of(triples: list[ox.Triple]) -> str:
+        titles = {
+            t.object.language or "und": t.object.value  # type: ignore[union-attr]
+            for t in triples
+            if t.subject.value == subject and t.predicate.value == "http://purl.org/dc/terms/title"
+        }
+        return pick(titles, lang)[0] or code
+
+    return described_response(
+        request,
+        store,
+        "qualification",
+        subject,
+        lambda: describe_qualification(store, code, settings.base_iri),
+        title_of,
+        chosen,
+        settings,
+        lang,
+    )
 
 
 @router.get("/{code}/comparable", summary="Qualifications comparable with this one, ranked")

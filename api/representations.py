@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable
 
 import pyoxigraph as ox
 from fastapi import Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 
 from api import html
+from cnc_graph.cache import per_generation
 from cnc_graph.export import SYNTAXES, serialise
 from cnc_graph.labels import pick
 from cnc_graph.settings import Settings
+from cnc_graph.store import GraphStore
 
 
 def context_url(request: Request) -> str:
@@ -23,13 +27,75 @@ def rdf_response(
     request: Request, triples: list[ox.Triple], chosen: str, settings: Settings, title: str, subject: str, lang: str
 ) -> Response:
     """Return ``triples`` in the chosen representation (an RDF syntax name or ``html``)."""
+    body, media_type, headers = render(request, triples, chosen, settings, title, subject, lang)
+    return Response(body, media_type=media_type, headers=headers)
+
+
+def render(
+    request: Request, triples: list[ox.Triple], chosen: str, settings: Settings, title: str, subject: str, lang: str
+) -> tuple[bytes, str, dict[str, str]]:
+    """Return the body, media type and headers of ``triples`` in the chosen representation."""
     if chosen == "html":
-        return HTMLResponse(
-            describe_html(triples, title, subject, lang, settings.base_iri),
-            headers={"Vary": "Accept, Accept-Language", "Content-Language": lang},
-        )
+        page = describe_html(triples, title, subject, lang, settings.base_iri)
+        return page.encode("utf-8"), "text/html", {"Vary": "Accept, Accept-Language", "Content-Language": lang}
     body = serialise(triples, chosen, settings, context_url(request))
-    return Response(body, media_type=SYNTAXES[chosen].media_type, headers={"Vary": "Accept"})
+    return body, SYNTAXES[chosen].media_type, {"Vary": "Accept"}
+
+
+class RenderedDocuments:
+    """Documents already rendered for one state of the public graphs, the most recently used kept.
+
+    Built through ``cnc_graph.cache.per_generation``: a write to a public graph starts a new, empty one.
+    """
+
+    KEPT = 2_000  # about 10 kB each in JSON-LD
+
+    def __init__(self, store: GraphStore) -> None:
+        self._entries: OrderedDict[tuple[str, ...], tuple[bytes, str, dict[str, str]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(
+        self, key: tuple[str, ...], make: Callable[[], tuple[bytes, str, dict[str, str]]]
+    ) -> tuple[bytes, str, dict[str, str]]:
+        """Return the document kept under ``key``, made by ``make()`` (and kept) if there is none."""
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+                return found
+        found = make()
+        with self._lock:
+            self._entries[key] = found
+            while len(self._entries) > self.KEPT:
+                self._entries.popitem(last=False)
+        return found
+
+
+def described_response(
+    request: Request,
+    store: GraphStore,
+    view: str,
+    subject: str,
+    describe: Callable[[], list[ox.Triple]],
+    title_of: Callable[[list[ox.Triple]], str],
+    chosen: str,
+    settings: Settings,
+    lang: str,
+) -> Response:
+    """Return ``rdf_response`` of ``describe()`` about ``subject``, rendered once per state of the public graphs.
+
+    ``view`` names the route, whose HTML may differ (its title). ``describe`` must read public graphs only, so
+    that a public write is what can change the answer; what it raises (NotFound…) is not kept.
+    """
+
+    def make() -> tuple[bytes, str, dict[str, str]]:
+        triples = describe()
+        return render(request, triples, chosen, settings, title_of(triples), subject, lang)
+
+    link = context_url(request) if chosen == "jsonld" else ""
+    key = (view, subject, chosen, lang if chosen == "html" else "", link, settings.base_iri, str(settings.root))
+    body, media_type, headers = per_generation(store, RenderedDocuments).get(key, make)
+    return Response(body, media_type=media_type, headers=dict(headers))
 
 
 def _local(iri: str, base: str) -> str:
