@@ -10,20 +10,32 @@ from typing import TypeVar
 T = TypeVar("T")
 
 _CACHES: weakref.WeakKeyDictionary[object, dict[object, tuple[int, object]]] = weakref.WeakKeyDictionary()
+_BUILDING: weakref.WeakKeyDictionary[object, dict[object, threading.Lock]] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
 
 
 def per_generation(store: object, factory: Callable[..., T]) -> T:
-    """Return ``factory(store)``, built once per state of the public graphs (a public write rebuilds it)."""
+    """Return ``factory(store)``, built once per state of the public graphs (a public write rebuilds it).
+
+    Requests that need the value while it is being built wait for that build instead of starting their
+    own: after a write, a server under load builds each index once, not once per waiting request.
+    """
     generation = public_generation(store)
     with _LOCK:
         entries = _CACHES.setdefault(store, {})
         cached = entries.get(factory)
+        building = _BUILDING.setdefault(store, {}).setdefault(factory, threading.Lock())
     if cached is not None and cached[0] == generation:
         return cached[1]  # type: ignore[return-value]
-    value = factory(store)
-    with _LOCK:
-        entries[factory] = (generation, value)
+    with building:
+        generation = public_generation(store)
+        with _LOCK:
+            cached = entries.get(factory)
+        if cached is not None and cached[0] == generation:
+            return cached[1]  # type: ignore[return-value]  # built while this request waited
+        value = factory(store)
+        with _LOCK:
+            entries[factory] = (generation, value)
     return value
 
 
