@@ -14,14 +14,15 @@ from dataclasses import dataclass, field
 from cnc_graph.cache import per_generation
 from cnc_graph.errors import InputError, Location, NotFound
 from cnc_graph.labels import pick
-from cnc_graph.namespaces import SEMAPV, SKOS
-from cnc_graph.queries import select, value
+from cnc_graph.namespaces import CNC, SEMAPV, SKOS
+from cnc_graph.queries import load_query, select, value
 from cnc_graph.store import GraphStore
 
 EXACT, CLOSE, BROAD, NARROW, RELATED = "exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch"
 INVERSE = {EXACT: EXACT, CLOSE: CLOSE, BROAD: NARROW, NARROW: BROAD, RELATED: RELATED}
 STRENGTH = {EXACT: 4, CLOSE: 3, BROAD: 2, NARROW: 2, RELATED: 1}
 MAX_PATH = 3
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 def compose(first: str, second: str) -> str:
@@ -285,21 +286,36 @@ class QualificationIndex:
     """Every qualification's comparable features and the labels of the concepts they cite."""
 
     def __init__(self, store: GraphStore) -> None:
+        qualifications: set[str] = set()
+        codes: dict[str, str] = {}
+        values: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        for subject, predicate, obj in store.query(load_query("qualification_features")):  # type: ignore[union-attr, misc]
+            kind = predicate.value.removeprefix(CNC)
+            if kind == RDF_TYPE:
+                qualifications.add(subject.value)
+            elif kind == "code":
+                codes.setdefault(subject.value, obj.value)
+            else:
+                values[subject.value][kind].add(obj.value)
         self.by_code: dict[str, Features] = {}
-        by_iri: dict[str, Features] = {}
-        for row in select(store, "qualification_features"):
-            iri = str(value(row["q"]))
-            features = by_iri.get(iri)
-            if features is None:
-                features = by_iri[iri] = self.by_code[str(value(row["code"]))] = Features(iri, str(value(row["code"])))
-            for column, target in (
-                ("level", features.levels),
-                ("field", features.fields),
-                ("skill", features.skills),
-                ("occupation", features.occupations),
-            ):
-                if row[column] is not None:
-                    target.add(row[column].value)
+        for iri in qualifications:
+            code = codes.get(iri)
+            if code is None:
+                continue
+            own = values.get(iri, {})
+            skills = set(own.get("relatedSkill", ()))
+            for outcome in own.get("hasLearningOutcome", ()):
+                skills |= values.get(outcome, {}).get("relatedSkill", set())
+            features = Features(
+                iri,
+                code,
+                levels=set(own.get("level", ())),
+                fields=set(own.get("iscedField", ())),
+                skills=skills,
+                occupations=set(own.get("relatedOccupation", ())),
+            )
+            if features.levels or features.fields or features.skills or features.occupations:
+                self.by_code[code] = features  # as before: nothing to compare on, not comparable
         self.labels: dict[str, dict[str, str]] = defaultdict(dict)
         for row in select(store, "concept_labels"):
             label = row["label"]
