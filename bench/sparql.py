@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=int, default=10, help="seconds of wrk per round and server")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--skip", choices=["ours", "oxigraph"], help="measure only the other server")
+    parser.add_argument("--rdflib", action="store_true", help="also measure rdflib-endpoint, once, after the rounds")
     parser.add_argument(
         "--earlier", type=Path, help="another checkout (e.g. from git archive) to serve too, from its own folder"
     )
@@ -77,6 +78,17 @@ def main(argv: list[str] | None = None) -> int:
                 out["peak_mb"] = sampler.peak / 2**20
                 results["oxigraph"].append(out)
                 print("oxigraph", json.dumps(out), flush=True)
+    if args.rdflib:
+        port = free_port()
+        nquads = work / "all.nq"
+        argv_rdflib = [str(Path(PY).parent / "rdflib-endpoint"), "serve", str(nquads), "--host", "127.0.0.1"]
+        argv_rdflib += ["--port", str(port)]
+        with server(argv_rdflib, f"http://127.0.0.1:{port}/?query=ASK%7B%7D", log, wait_s=1800) as sampler:
+            paths = [f"/?query={quote(q)}" for q in queries]  # rdflib-endpoint serve mounts it at /
+            out = wrk(f"http://127.0.0.1:{port}", paths, work, "rdflib", args.duration, accept, log)
+            out["peak_mb"] = sampler.peak / 2**20
+            results["rdflib"] = [out]
+            print("rdflib", json.dumps(out), flush=True)
     medians = {
         name: statistics.median(float(r.get("rps", 0.0)) for r in runs)  # type: ignore[arg-type]
         for name, runs in results.items()
@@ -87,8 +99,9 @@ def main(argv: list[str] | None = None) -> int:
             p95 = statistics.median(float(r.get("p95_ms", 0.0)) for r in runs)  # type: ignore[arg-type]
             print(f"{name}: {medians[name]:.1f} req/s (median of {len(runs)}), p95 {p95:.0f} ms")
     for name in ("earlier", "ours"):
-        if medians.get(name) is not None and medians.get("oxigraph"):
-            print(f"ratio {name} / oxigraph serve: {medians[name] / medians['oxigraph']:.2f}×")
+        for other, label in (("oxigraph", "oxigraph serve"), ("rdflib", "rdflib-endpoint")):
+            if medians.get(name) is not None and medians.get(other):
+                print(f"ratio {name} / {label}: {medians[name] / medians[other]:.2f}×")
     return 0
 
 
