@@ -89,7 +89,8 @@ def import_inventory(
 def _refuse_codes_held_elsewhere(store: GraphStore, lines: dict[str, int], graph: str, source: str) -> None:
     """Raise if a qualification of the file is already registered in another named graph."""
     errors = []
-    for row in select(store, "qualification_graphs"):
+    iris = [ox.NamedNode(iri) for iri in lines]
+    for row in select(store, "qualification_graphs", q=iris):  # type: ignore[arg-type]
         iri, holder = value(row["q"]), value(row["g"])
         if iri in lines and holder != graph:
             code = value(row["code"])

@@ -68,6 +68,7 @@ class Check:
 
     sparql: str
     outcomes: tuple[Outcome, ...]
+    classes: tuple[str, ...] = ()  # the target classes: the check can only find results on their instances
 
 
 @dataclass
@@ -105,6 +106,7 @@ class ShapeCompiler:
     def __init__(self, shapes: rdflib.Graph) -> None:
         self.g = shapes
         self.names = _Names()
+        self._classes_of: dict[str, tuple[str, ...]] = {}
 
     # --- shapes graph helpers -------------------------------------------------------------------
 
@@ -149,6 +151,9 @@ class ShapeCompiler:
 
     # --- targets --------------------------------------------------------------------------------
 
+    def _union(self, classes: list[rdflib.term.Node]) -> str:
+        return " UNION ".join(f"{{ ?this a/<{rdflib.RDFS.subClassOf}>* {_iri(c)} }}" for c in classes)
+
     def targets(self, shape: rdflib.term.Node) -> str | None:
         """Return a group pattern binding ``?this`` to the shape's focus nodes, once each."""
         classes = list(self.g.objects(shape, SH.targetClass))
@@ -157,8 +162,9 @@ class ShapeCompiler:
                 raise UnsupportedShape(f"shape {shape} uses {other}")
         if not classes:
             return None
-        union = " UNION ".join(f"{{ ?this a/<{rdflib.RDFS.subClassOf}>* {_iri(c)} }}" for c in classes)
-        return f"{{ SELECT DISTINCT ?this WHERE {{ {union} }} }}"
+        pattern = f"{{ SELECT DISTINCT ?this WHERE {{ {self._union(classes)} }} }}"
+        self._classes_of[pattern] = tuple(map(str, classes))
+        return pattern
 
     # --- value tests (boolean expressions on one term) ------------------------------------------
 
@@ -353,7 +359,10 @@ class ShapeCompiler:
                     aggregated.append((op, n, qualified, outcome))
             if aggregated:
                 checks.append(self._count_query(target, path, aggregated))
-        return checks
+        return [replace(c, classes=self._classes(c.sparql)) for c in checks]
+
+    def _classes(self, sparql: str) -> tuple[str, ...]:
+        return next((classes for pattern, classes in self._classes_of.items() if pattern in sparql), ())
 
     def _outcome(
         self, shape: rdflib.term.Node, path: str | None, component: rdflib.URIRef | str, **kw: object

@@ -118,12 +118,18 @@ class OxigraphStore:
 
     def public_graphs(self) -> list[ox.NamedNode]:
         """Return the named graphs that form the public default graph."""
+        return self._graphs()[0]
+
+    def _graphs(self) -> tuple[list[ox.NamedNode], bool]:
+        """Return (the public named graphs, whether every named graph is public)."""
         self._wait_for_bulk_load()
-        return [
-            g
-            for g in self._store.named_graphs()
-            if isinstance(g, ox.NamedNode) and is_public_graph(self.base_iri, g.value)
-        ]
+        public, private = [], False
+        for g in self._store.named_graphs():
+            if isinstance(g, ox.NamedNode) and is_public_graph(self.base_iri, g.value):
+                public.append(g)
+            else:
+                private = True
+        return public, not private
 
     def query(
         self,
@@ -137,9 +143,14 @@ class OxigraphStore:
             sparql = bind_values(sparql, bindings)
         kwargs: dict[str, object] = {"prefixes": PREFIXES, "base_iri": self.base_iri}
         if public_only:
-            graphs = self.public_graphs()
-            kwargs["default_graph"] = graphs
-            kwargs["named_graphs"] = graphs
+            graphs, all_public = self._graphs()
+            if all_public:
+                # Nothing private to hide: the union is far faster than a list of default graphs, which
+                # Oxigraph looks every pattern up in one by one.
+                kwargs["use_default_graph_as_union"] = True
+            else:
+                kwargs["default_graph"] = graphs
+                kwargs["named_graphs"] = graphs
         else:
             kwargs["use_default_graph_as_union"] = True
         try:

@@ -23,6 +23,7 @@ from cnc_graph.rdf_files import parse_rdf_file
 from cnc_graph.shacl_compiler import Check, UnsupportedShape, compile_shapes
 from cnc_graph.terms import graph_from_triples
 
+RDFS_SUBCLASS = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 SEVERITIES = {str(SH.Violation): "Violation", str(SH.Warning): "Warning", str(SH.Info): "Info"}
 LANGUAGES = ("fr", "en", "ar")
 
@@ -118,7 +119,8 @@ class Validator:
                 report = ValidationReport([r for r in report.results if r.focus in keep])
             return report
         store = ox.Store()
-        store.extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)
+        # Through N-Triples: building one Python quad per triple costs more than serialising and parsing.
+        store.bulk_load(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.N_TRIPLES)
         store.extend(self._ontology_quads)
         return self.validate_store(store, focus)
 
@@ -130,13 +132,19 @@ class Validator:
         if self.checks is None:
             raise ValueError("the shapes cannot be compiled: validate with validate_graph (pyshacl)")
         keep = set(focus) if focus is not None else None
+        checks = self.checks
+        if keep is not None:
+            # Only the checks targeting a class the focus nodes belong to can report on them.
+            classes = _classes_of(store, keep)
+            checks = [c for c in checks if not c.classes or classes.intersection(c.classes)]
+
         def run(check: Check) -> list[ValidationResult]:
             found = _check_results(check, store.query(check.sparql))
             return [r for r in found if keep is None or r.focus in keep]
 
         # Oxigraph releases the GIL while it evaluates a query: the checks run side by side.
         with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-            results = [r for found in pool.map(run, self.checks) for r in found]
+            results = [r for found in pool.map(run, checks) for r in found]
         return ValidationReport(sorted(results, key=_sort_key))
 
     def validate_graph(self, data: rdflib.Graph) -> ValidationReport:
@@ -155,6 +163,15 @@ class Validator:
 
 def _sort_key(r: ValidationResult) -> tuple[int, str, str]:
     return (0 if r.severity == "Violation" else 1, r.focus, r.path or "")
+
+
+def _classes_of(store: ox.Store, nodes: set[str]) -> set[str]:
+    """Return the classes (with their superclasses) the given nodes are instances of in ``store``."""
+    if not nodes:
+        return set()
+    values = " ".join(str(ox.NamedNode(n)) for n in nodes)
+    query = f"SELECT DISTINCT ?c WHERE {{ VALUES ?n {{ {values} }} ?n a ?t . ?t <{RDFS_SUBCLASS}>* ?c }}"
+    return {row["c"].value for row in store.query(query)}  # type: ignore[union-attr]
 
 
 def _ontology_quads(ontology: rdflib.Graph) -> Iterable[ox.Quad]:
