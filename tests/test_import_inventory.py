@@ -162,3 +162,31 @@ def test_cli_import_reports_row_and_column_and_writes_report(tmp_path: Path) -> 
     ok = run_cli("import", "inventory", str(FIXTURES / "valid.csv"), "--store", str(store_path), "--lang", "en")
     assert ok.returncode == 0, ok.stderr
     assert "imported 2 qualification(s)" in ok.stdout
+
+
+@pytest.mark.parametrize(
+    ("column", "cell", "expected"),
+    [
+        ("niveau_cnc", "²", "« ² »"),  # a digit to str.isdigit, not to int()
+        ("volume_horaire", "³", "« ³ »"),
+        ("credits_ects", "NaN", "« NaN »"),  # Decimal NaN refuses comparisons
+        ("credits_ects", "-Infinity", "« -Infinity »"),
+    ],
+)
+def test_import_names_the_cell_for_odd_numbers(
+    store: OxigraphStore, settings: Settings, tmp_path: Path, column: str, cell: str, expected: str
+) -> None:
+    header = "code,intitule_fr,sous_secteur,niveau_cnc,organisme_certificateur,credits_ects,volume_horaire,source"
+    row = {"niveau_cnc": "5", "credits_ects": "120", "volume_horaire": "1200", column: cell}
+    path = tmp_path / "odd.csv"
+    path.write_text(
+        f"{header}\nTEST-ODD,Certification,vocational-training,{row['niveau_cnc']},ofppt,"
+        f"{row['credits_ects']},{row['volume_horaire']},https://example.org/\n",
+        encoding="utf-8",
+    )
+    before = fingerprint(store)
+    with pytest.raises(InputErrors) as info:
+        import_inventory(store, settings, path)
+    assert fingerprint(store) == before
+    text = info.value.localised("en")
+    assert f"line 2, column {column}" in text and expected in text

@@ -134,7 +134,7 @@ def _convert_value(conv: RowConverter, f: card.CardField, text: str) -> ox.Named
             return None
         return _lit(text)
     if kind == "level":
-        if not (text.isdigit() and int(text) in card.CNC_LEVELS):
+        if not (text.isascii() and text.isdigit() and int(text) in card.CNC_LEVELS):
             conv.fail(
                 col,
                 f"« {text} » is not a CNC level (a whole number from 1 to 8)",
@@ -205,12 +205,12 @@ def _convert_value(conv: RowConverter, f: card.CardField, text: str) -> ox.Named
             number = Decimal(text.replace(",", "."))
         except InvalidOperation:
             number = None
-        if number is None or number < 0 or not number.is_finite():
+        if number is None or not number.is_finite() or number < 0:
             conv.fail(col, f"« {text} » is not a positive number", f"« {text} » n'est pas un nombre positif")
             return None
         return _lit(str(number), "decimal")
     if kind == "integer":
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()):
             conv.fail(
                 col, f"« {text} » is not a whole number of hours", f"« {text} » n'est pas un nombre entier d'heures"
             )
