@@ -37,14 +37,14 @@ def record_context(
     pending = {t.object.value for t in records if isinstance(t.object, ox.NamedNode)} - described
     seen: set[str] = set()
     shadowed: set[ox.NamedNode] = set()
-    if exclude_graph:
-        shadowed = {row["s"] for row in select(store, "graph_subjects", g=exclude)}  # type: ignore[misc]
     for _hop in range(2):  # the resources, then their schemes (a level's framework and its key)
         batch_iris = sorted(pending - seen)
         seen |= pending
         pending = set()
         for start in range(0, len(batch_iris), _BATCH):
             batch = [ox.NamedNode(o) for o in batch_iris[start : start + _BATCH]]
+            if exclude_graph:
+                shadowed |= {row["s"] for row in select(store, "graph_subjects", g=exclude, s=batch)}  # type: ignore[misc,arg-type]
             for triple in _described(store, batch, exclude, shadowed):
                 context.append(triple)
                 if triple.predicate == _IN_SCHEME and isinstance(triple.object, ox.NamedNode):
