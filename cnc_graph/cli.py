@@ -19,7 +19,7 @@ from rich.table import Table
 from cnc_graph.errors import CncError, InputError, InputErrors, ValidationFailed
 from cnc_graph.settings import Settings
 from cnc_graph.store import GraphStore, open_store
-from cnc_graph.validate import ValidationReport
+from cnc_graph.validate import ValidationReport, Validator
 
 app = typer.Typer(
     help="CNC Graph: the linked-data knowledge graph of Morocco's National Qualifications Framework.",
@@ -43,6 +43,12 @@ LangOption = Annotated[str, typer.Option("--lang", help="Language of messages: f
 class OutputFormat(StrEnum):
     text = "text"
     json = "json"
+
+
+class Engine(StrEnum):
+    auto = "auto"
+    compiled = "compiled"
+    pyshacl = "pyshacl"
 
 
 class QueryFormat(StrEnum):
@@ -179,6 +185,10 @@ def validate(
     store: StoreOption = None,
     lang: LangOption = "fr",
     output: Annotated[OutputFormat, typer.Option("--format", help="text, or json for tools.")] = OutputFormat.text,
+    engine: Annotated[
+        Engine,
+        typer.Option(help="compiled (the shapes as SPARQL, fast), pyshacl (the reference), auto (compiled if it can)."),
+    ] = Engine.auto,
 ) -> None:
     """Validate RDF files with the shapes; exit 1 on any violation."""
     from cnc_graph.imports import store_triples, validator_for
@@ -193,7 +203,10 @@ def validate(
         if with_graph:
             with opened(settings, read_only=True) as graph_store:
                 triples.extend(store_triples(graph_store))
-        return validator_for(settings).validate_triples(triples)
+        validator = validator_for(settings)
+        if engine.value != validator.engine and engine is not Engine.auto:
+            validator = Validator(validator.shapes, validator.ontology, engine=engine.value)
+        return validator.validate_triples(triples)
 
     report = run(action, lang)
     if output is OutputFormat.json:

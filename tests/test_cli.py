@@ -110,3 +110,21 @@ def test_store_from_environment(store_path: Path) -> None:
     result = run_cli("query", "ASK { ?s a cnc:Framework }", env={"CNC_STORE": f"oxigraph:{store_path}"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "true"
+
+
+def test_validate_gives_the_same_json_report_with_either_engine() -> None:
+    fixture = str(DATA / "shapes" / "duplicate-code.ttl")
+    reports = []
+    for engine in ("compiled", "pyshacl"):
+        result = run_cli("validate", fixture, "--engine", engine, "--format", "json")
+        assert result.returncode == 1, result.stderr  # the fixture's two qualifications share a code
+        reports.append(json.loads(result.stdout))
+    compiled, reference = reports
+    assert compiled["violations"] == reference["violations"] == 2
+    key = lambda r: (r["focus"], r["path"] or "", r["constraint"] or "", r["value"] or "")  # noqa: E731
+    assert sorted(map(key, compiled["results"])) == sorted(map(key, reference["results"]))
+
+
+def test_validate_refuses_an_unknown_engine() -> None:
+    result = run_cli("validate", str(DATA / "shapes" / "valid-qualification.ttl"), "--engine", "fast")
+    assert result.returncode == 2 and "engine" in result.stderr.lower()
