@@ -19,11 +19,12 @@ import rdflib
 from rdflib.collection import Collection
 from rdflib.namespace import SH
 
+from cnc_graph.queries import load_query
 from cnc_graph.rdf_files import parse_rdf_file
 from cnc_graph.shacl_compiler import Check, UnsupportedShape, compile_shapes
+from cnc_graph.store import bind_values
 from cnc_graph.terms import graph_from_triples
 
-RDFS_SUBCLASS = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 SEVERITIES = {str(SH.Violation): "Violation", str(SH.Warning): "Warning", str(SH.Info): "Info"}
 LANGUAGES = ("fr", "en", "ar")
 
@@ -169,8 +170,7 @@ def _classes_of(store: ox.Store, nodes: set[str]) -> set[str]:
     """Return the classes (with their superclasses) the given nodes are instances of in ``store``."""
     if not nodes:
         return set()
-    values = " ".join(str(ox.NamedNode(n)) for n in nodes)
-    query = f"SELECT DISTINCT ?c WHERE {{ VALUES ?n {{ {values} }} ?n a ?t . ?t <{RDFS_SUBCLASS}>* ?c }}"
+    query = bind_values(load_query("focus_classes"), {"n": [ox.NamedNode(n) for n in nodes]})
     return {row["c"].value for row in store.query(query)}  # type: ignore[union-attr]
 
 
