@@ -111,7 +111,8 @@ class Validator:
     def validate_triples(self, triples: Iterable[ox.Triple], focus: Iterable[str] | None = None) -> ValidationReport:
         """Return the report of validating ``triples`` as one data graph.
 
-        With ``focus``, only results on those focus nodes (IRIs) are computed (compiled engine) or kept.
+        With ``focus``, only results on those focus nodes (IRIs) are kept (the compiled engine skips the checks
+        that cannot report on them).
         """
         if self.checks is None:
             report = self.validate_graph(graph_from_triples(triples))
