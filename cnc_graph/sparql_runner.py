@@ -130,12 +130,17 @@ _SNAPSHOTS_PREFIX = ".cnc-sparql-snapshots-"
 
 @dataclass(frozen=True)
 class QueryOutput:
-    """A serialised query result: the bytes, their media type, whether rows were cut, and the query form."""
+    """A serialised query result: the bytes, their media type, whether rows were cut, and the query form.
+
+    ``cache`` is set by a result cache (``cnc_graph.sparql_cache``): ``hit`` when the bytes were not computed
+    for this call, ``miss`` when they were; None when no cache stands in front of the runner.
+    """
 
     body: bytes
     media_type: str
     truncated: bool
     kind: QueryKind
+    cache: Literal["hit", "miss"] | None = None
 
 
 class QueryTimeout(CncError):
@@ -209,6 +214,7 @@ _DATASET_CLAUSE = re.compile(
     re.IGNORECASE,
 )
 _SERVICE = re.compile(_NOT_NAME_BEFORE + "SERVICE" + _NOT_NAME_AFTER, re.IGNORECASE)
+_VOLATILE_CALL = re.compile(_NOT_NAME_BEFORE + r"(?:NOW|RAND|UUID|STRUUID)\s*\(", re.IGNORECASE)
 _WHERE_OR_MODIFIER = re.compile(
     _NOT_NAME_BEFORE + r"(?:WHERE|ORDER|GROUP|HAVING|LIMIT|OFFSET|VALUES)" + _NOT_NAME_AFTER, re.IGNORECASE
 )
@@ -261,6 +267,11 @@ def check_query(query: str) -> QueryKind | None:
     if _SERVICE.search(masked):
         raise InputError("SERVICE (federated query) is not allowed on this endpoint: query the other endpoint directly")
     return _QUERY_FORMS.get(word or "")
+
+
+def is_volatile(query: str) -> bool:
+    """Return whether the query calls NOW(), RAND(), UUID() or STRUUID(): its answer changes on every run."""
+    return _VOLATILE_CALL.search(_mask(query)) is not None
 
 
 @dataclass(frozen=True)
