@@ -18,6 +18,7 @@ from api.problems import install_problem_handlers, problem
 from cnc_graph import __version__
 from cnc_graph.search import search_index
 from cnc_graph.settings import Settings
+from cnc_graph.sparql_cache import with_result_cache
 from cnc_graph.sparql_runner import make_query_runner
 from cnc_graph.store import GraphStore, open_store
 
@@ -85,7 +86,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.state.settings = settings
     app.state.store = store
     app.state.dumps_dir = dumps_dir
-    app.state.query_runner = make_query_runner(store, settings)
+    app.state.query_runner = with_result_cache(make_query_runner(store, settings), store, settings)
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(
@@ -93,7 +94,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         allow_origins=["*"],
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
         allow_headers=["*"],
-        expose_headers=["X-CNC-Results-Truncated", "ETag", "Location"],
+        expose_headers=["X-CNC-Results-Truncated", "X-CNC-Cache", "ETag", "Location"],
     )
     for module in (sparql, frameworks, qualifications, compare, linked_data, dumps, registrations):
         app.include_router(module.router)

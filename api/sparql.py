@@ -17,7 +17,9 @@
   the answer is 503 too, with ``Retry-After: 1``.
 - Queries run off the event loop, in a thread pool of the endpoint's own (``SPARQL_THREADS``), through
   ``request.app.state.query_runner``, so the server keeps answering other requests while one runs.
-  ``X-CNC-Results-Truncated: true`` says that the rows were cut at ``result_limit``.
+  ``X-CNC-Results-Truncated: true`` says that the rows were cut at ``result_limit``. With the result cache
+  (``cnc_graph.sparql_cache``), ``X-CNC-Cache: hit`` says the answer was not computed for this request (an
+  identical query on the same public data was), ``miss`` that it was.
 
 CORS is the application's job (its ``CORSMiddleware`` answers preflight requests before this router);
 ``OPTIONS /sparql`` without a preflight is answered here with the allowed methods.
@@ -69,6 +71,7 @@ SPARQL_UPDATE = "application/sparql-update"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 ALLOW = "GET, POST, OPTIONS"
 TRUNCATED_HEADER = "X-CNC-Results-Truncated"
+CACHE_HEADER = "X-CNC-Cache"
 UPDATE_PARAMETERS = ("update", "using-graph-uri", "using-named-graph-uri")
 #: Threads of the endpoint's own pool: requests beyond it wait on the event loop, not in a thread.
 SPARQL_THREADS = 16
@@ -452,6 +455,8 @@ def _result_headers(output: QueryOutput) -> dict[str, str]:
     headers = {"Vary": "Accept"}
     if output.truncated:
         headers[TRUNCATED_HEADER] = "true"
+    if output.cache is not None:
+        headers[CACHE_HEADER] = output.cache
     return headers
 
 

@@ -34,6 +34,8 @@ class Settings:
     max_body_bytes: int = 1_000_000
     #: SPARQL query worker processes; 0 chooses twice the CPUs, 2 to 8 (``sparql_runner.default_workers``).
     query_workers: int = 0
+    #: Megabytes of ``/sparql`` results kept for repeated identical queries (``sparql_cache``); 0 keeps none.
+    sparql_cache_mb: float = 64.0
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -47,6 +49,7 @@ class Settings:
             result_limit=int(env.get("CNC_RESULT_LIMIT", "10000")),
             max_body_bytes=int(env.get("CNC_MAX_BODY_BYTES", "1000000")),
             query_workers=int(env.get("CNC_QUERY_WORKERS", "0")),
+            sparql_cache_mb=float(env.get("CNC_SPARQL_CACHE_MB", "64")),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         if "base_iri" in clean:
