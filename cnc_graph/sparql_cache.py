@@ -165,7 +165,7 @@ class CachingQueryRunner:
                 computing = False
         if computing:
             return self._compute(key, flight, query, accept, default_graphs, named_graphs)
-        return self._wait(flight, query, accept, default_graphs, named_graphs)
+        return self._wait(key, flight, query, accept, default_graphs, named_graphs)
 
     def _compute(
         self,
@@ -192,6 +192,7 @@ class CachingQueryRunner:
 
     def _wait(
         self,
+        key: CacheKey,
         flight: _Flight,
         query: str,
         accept: list[str],
@@ -203,7 +204,11 @@ class CachingQueryRunner:
             raise QueryTimeout(self.wait_s or 0.0)
         if flight.output is not None:
             return _tagged(flight.output, "hit")
-        return _tagged(self.inner.run(query, accept, default_graphs, named_graphs), "miss")
+        # Not one more flight: the waiters of a failed call run at once, as they would without a cache.
+        output = self.inner.run(query, accept, default_graphs, named_graphs)
+        with self._lock:
+            self._keep(key, output)
+        return _tagged(output, "miss")
 
     def _move_to(self, generation: int) -> None:
         """Drop every entry when ``generation`` is newer than theirs (with the lock held)."""
