@@ -367,15 +367,30 @@ def server(
                 proc.wait(timeout=20)
 
 
-def wrk(base: str, paths: list[str], work: Path, name: str, duration: int, accept: str, log: Path) -> dict[str, object]:
-    """Run wrk (2 threads, 8 connections, bounded) over ``paths``; return requests/s and latency percentiles."""
+def wrk(
+    base: str,
+    paths: list[str],
+    work: Path,
+    name: str,
+    duration: int,
+    accept: str,
+    log: Path,
+    count_header: str | None = None,
+) -> dict[str, object]:
+    """Run wrk (2 threads, 8 connections, bounded) over ``paths``; return requests/s and latency percentiles.
+
+    With ``count_header``, also ``header_counts``: the responses by that header's value ("" = absent).
+    """
     listing = work / f"paths-{name}.txt"
     listing.write_text("\n".join(paths) + "\n", encoding="utf-8")
     argv = ["wrk", "-t2", "-c8", f"-d{duration}s", "--timeout", "10s", "-s", str(HERE / "wrk_mix.lua"), base]
     env = os.environ | {"BENCH_PATHS": str(listing), "BENCH_ACCEPT": accept}
+    if count_header:
+        env["BENCH_COUNT_HEADER"] = count_header
     proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=duration + 60)
     with log.open("a", encoding="utf-8") as out:
-        out.write(f"\n$ BENCH_PATHS={listing} {' '.join(argv)}\n{proc.stdout}{proc.stderr}")
+        counting = f"BENCH_COUNT_HEADER={count_header} " if count_header else ""
+        out.write(f"\n$ {counting}BENCH_PATHS={listing} {' '.join(argv)}\n{proc.stdout}{proc.stderr}")
     for line in proc.stdout.splitlines():
         if line.startswith("WRK_JSON "):
             data = json.loads(line[len("WRK_JSON ") :])
