@@ -463,6 +463,25 @@ def dump_store(store_path: Path, base: str, data_nt: Path, all_nq: Path) -> None
     )
 
 
+SPARQL_JSON = "application/sparql-results+json"
+#: The response header of our /sparql saying hit or miss of the result cache (absent when the cache is off).
+CACHE_HEADER = "X-CNC-Cache"
+
+
+def sparql_ours(base: str, paths: list[str], work: Path, name: str, duration: int, log: Path) -> dict[str, object]:
+    """Run wrk on our ``/sparql`` (after one warm-up request), counting responses by ``X-CNC-Cache``.
+
+    Every SPARQL run counts the header (the baselines send none), so that wrk does the same work per response
+    against each server.
+    """
+    try:
+        from api import sparql as _sparql  # noqa: F401
+    except ImportError as exc:
+        return {"error": f"api.sparql not importable: {exc}"}
+    subprocess.run(["curl", "-s", "-o", "/dev/null", base + paths[0]], timeout=600, check=False)
+    return wrk(base, paths, work, name, duration, SPARQL_JSON, log, CACHE_HEADER)
+
+
 def percentiles(samples: list[float]) -> tuple[float, float]:
     """Return (p50, p95) of samples (nearest rank)."""
     ordered = sorted(samples)
@@ -478,7 +497,7 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
 def measure(args: argparse.Namespace) -> dict[str, object]:
     """Run everything; return the raw results."""
     from bench.generate import generate
-    from cnc_graph.settings import DEFAULT_BASE_IRI
+    from cnc_graph.settings import DEFAULT_BASE_IRI, Settings
 
     work: Path = args.work
     if work.exists():
@@ -538,27 +557,34 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         ],
     }
     queries = sparql_mix(codes, skills, DEFAULT_BASE_IRI)
+    sparql_paths = [f"/sparql?query={quote(q)}" for q in queries]
+    # /sparql is measured twice on the same mix and store: with the result cache as configured by default (the
+    # main serve process, which also takes the API load), then by a second serve with CNC_SPARQL_CACHE_MB=0.
+    cache_mb = f"{Settings().sparql_cache_mb:g}"
+    r["sparql_cache_mb"] = cache_mb
     port = free_port()
     serve_argv = [PY, "-m", "api.cli", "serve", "--store", str(store), "--port", str(port)]
     r["serve_argv"] = " ".join(serve_argv)
-    note("serve: API and /sparql under wrk")
-    with server(serve_argv, f"http://127.0.0.1:{port}/health", log, {"CNC_ROOT": str(root)}) as sampler:
+    note(f"serve: API and /sparql under wrk (result cache on, CNC_SPARQL_CACHE_MB={cache_mb})")
+    serve_env = {"CNC_ROOT": str(root), "CNC_SPARQL_CACHE_MB": cache_mb}
+    with server(serve_argv, f"http://127.0.0.1:{port}/health", log, serve_env) as sampler:
         base = f"http://127.0.0.1:{port}"
         for name, paths in api.items():
             # One warm-up pass builds the per-generation indexes (search, comparison) before timing.
             subprocess.run(["curl", "-s", "-o", "/dev/null", base + paths[0]], timeout=600, check=False)
             r[f"api_{name}"] = wrk(base, paths, work, name, args.duration, "application/json", log)
-        try:
-            from api import sparql as _sparql  # noqa: F401
-
-            sparql_paths = [f"/sparql?query={quote(q)}" for q in queries]
-            subprocess.run(["curl", "-s", "-o", "/dev/null", base + sparql_paths[0]], timeout=600, check=False)
-            r["sparql_ours"] = wrk(
-                base, sparql_paths, work, "sparql", args.duration, "application/sparql-results+json", log
-            )
-        except ImportError as exc:
-            r["sparql_ours"] = {"error": f"api.sparql not importable: {exc}"}
+        r["sparql_ours"] = sparql_ours(base, sparql_paths, work, "sparql", args.duration, log)
         r["serve_peak_mb"] = sampler.peak / 2**20
+    # The same store directory, once the first server has exited (serve opens it read-write: one at a time).
+    note("serve again with CNC_SPARQL_CACHE_MB=0: /sparql without the result cache")
+    port = free_port()
+    nocache_argv = [PY, "-m", "api.cli", "serve", "--store", str(store), "--port", str(port)]
+    r["serve_nocache_argv"] = "CNC_SPARQL_CACHE_MB=0 " + " ".join(nocache_argv)
+    nocache_env = {"CNC_ROOT": str(root), "CNC_SPARQL_CACHE_MB": "0"}
+    with server(nocache_argv, f"http://127.0.0.1:{port}/health", log, nocache_env) as sampler:
+        base = f"http://127.0.0.1:{port}"
+        r["sparql_ours_nocache"] = sparql_ours(base, sparql_paths, work, "sparql-nocache", args.duration, log)
+        r["serve_nocache_peak_mb"] = sampler.peak / 2**20
     note("oxigraph serve")
     oxdir = work / "oxigraph"
     subprocess.run(
@@ -577,7 +603,7 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
     with server(ox_argv, f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", log) as sampler:
         paths = [f"/query?query={quote(q)}" for q in queries]
         r["sparql_oxigraph"] = wrk(
-            f"http://127.0.0.1:{port}", paths, work, "oxigraph", args.duration, "application/sparql-results+json", log
+            f"http://127.0.0.1:{port}", paths, work, "oxigraph", args.duration, SPARQL_JSON, log, CACHE_HEADER
         )
         r["oxigraph_peak_mb"] = sampler.peak / 2**20
     note("rdflib-endpoint")
@@ -595,12 +621,17 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         with server(rdflib_argv, f"http://127.0.0.1:{port}/?query=ASK%7B%7D", log, wait_s=budget) as sampler:
             paths = [f"/?query={quote(q)}" for q in queries]  # rdflib-endpoint serve mounts it at /
             r["sparql_rdflib"] = wrk(
-                f"http://127.0.0.1:{port}", paths, work, "rdflib", args.duration, "application/sparql-results+json", log
+                f"http://127.0.0.1:{port}", paths, work, "rdflib", args.duration, SPARQL_JSON, log, CACHE_HEADER
             )
             r["rdflib_peak_mb"] = sampler.peak / 2**20
     except RuntimeError as exc:
         r["sparql_rdflib"] = {"error": str(exc)}
-    r["argv"] = {"serve": r["serve_argv"], "oxigraph": " ".join(ox_argv), "rdflib": " ".join(rdflib_argv)}
+    r["argv"] = {
+        "serve": r["serve_argv"],
+        "serve_nocache": r["serve_nocache_argv"],
+        "oxigraph": " ".join(ox_argv),
+        "rdflib": " ".join(rdflib_argv),
+    }
     return r
 
 
