@@ -362,15 +362,30 @@ def server(
                 proc.wait(timeout=20)
 
 
-def wrk(base: str, paths: list[str], work: Path, name: str, duration: int, accept: str, log: Path) -> dict[str, object]:
-    """Run wrk (2 threads, 8 connections, bounded) over ``paths``; return requests/s and latency percentiles."""
+def wrk(
+    base: str,
+    paths: list[str],
+    work: Path,
+    name: str,
+    duration: int,
+    accept: str,
+    log: Path,
+    count_header: str | None = None,
+) -> dict[str, object]:
+    """Run wrk (2 threads, 8 connections, bounded) over ``paths``; return requests/s and latency percentiles.
+
+    With ``count_header``, also ``header_counts``: the responses by that header's value ("" = absent).
+    """
     listing = work / f"paths-{name}.txt"
     listing.write_text("\n".join(paths) + "\n", encoding="utf-8")
     argv = ["wrk", "-t2", "-c8", f"-d{duration}s", "--timeout", "10s", "-s", str(HERE / "wrk_mix.lua"), base]
     env = os.environ | {"BENCH_PATHS": str(listing), "BENCH_ACCEPT": accept}
+    if count_header:
+        env["BENCH_COUNT_HEADER"] = count_header
     proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=duration + 60)
     with log.open("a", encoding="utf-8") as out:
-        out.write(f"\n$ BENCH_PATHS={listing} {' '.join(argv)}\n{proc.stdout}{proc.stderr}")
+        counting = f"BENCH_COUNT_HEADER={count_header} " if count_header else ""
+        out.write(f"\n$ {counting}BENCH_PATHS={listing} {' '.join(argv)}\n{proc.stdout}{proc.stderr}")
     for line in proc.stdout.splitlines():
         if line.startswith("WRK_JSON "):
             data = json.loads(line[len("WRK_JSON ") :])
@@ -443,6 +458,45 @@ def dump_store(store_path: Path, base: str, data_nt: Path, all_nq: Path) -> None
     )
 
 
+SPARQL_JSON = "application/sparql-results+json"
+#: The response header of our /sparql saying hit or miss of the result cache (absent when the cache is off).
+CACHE_HEADER = "X-CNC-Cache"
+
+
+def _warm_up(url: str, clients: int = 8) -> None:
+    """Send ``clients`` (wrk's connections) identical requests at once and wait for every answer.
+
+    So every query worker of a fresh serve has started and answered before timing (serve spawns them at start;
+    a single request would leave the others starting during a short wrk run). With the result cache on, the
+    requests share one computation: afterwards the cache holds that one query of the mix, no more.
+    """
+    import httpx
+
+    def get() -> None:
+        with contextlib.suppress(httpx.HTTPError):
+            httpx.get(url, headers={"Accept": SPARQL_JSON}, timeout=600)
+
+    threads = [threading.Thread(target=get) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def sparql_ours(base: str, paths: list[str], work: Path, name: str, duration: int, log: Path) -> dict[str, object]:
+    """Run wrk on our ``/sparql`` (after the warm-up on the mix's first query), counting responses by ``X-CNC-Cache``.
+
+    Every SPARQL run counts the header (the baselines send none), so that wrk does the same work per response
+    against each server.
+    """
+    try:
+        from api import sparql as _sparql  # noqa: F401
+    except ImportError as exc:
+        return {"error": f"api.sparql not importable: {exc}"}
+    _warm_up(base + paths[0])
+    return wrk(base, paths, work, name, duration, SPARQL_JSON, log, CACHE_HEADER)
+
+
 def percentiles(samples: list[float]) -> tuple[float, float]:
     """Return (p50, p95) of samples (nearest rank)."""
     ordered = sorted(samples)
@@ -458,7 +512,7 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
 def measure(args: argparse.Namespace) -> dict[str, object]:
     """Run everything; return the raw results."""
     from bench.generate import generate
-    from cnc_graph.settings import DEFAULT_BASE_IRI
+    from cnc_graph.settings import DEFAULT_BASE_IRI, Settings
 
     work: Path = args.work
     if work.exists():
@@ -518,27 +572,35 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         ],
     }
     queries = sparql_mix(codes, skills, DEFAULT_BASE_IRI)
+    sparql_paths = [f"/sparql?query={quote(q)}" for q in queries]
+    # /sparql is measured twice on the same mix and store: with the result cache as configured by default (the
+    # main serve process, which also takes the API load), then by a second serve with CNC_SPARQL_CACHE_MB=0.
+    cache_mb = f"{Settings().sparql_cache_mb:g}"
+    r["sparql_cache_mb"] = cache_mb
+    r["sparql_distinct"] = len(set(queries))
     port = free_port()
     serve_argv = [PY, "-m", "api.cli", "serve", "--store", str(store), "--port", str(port)]
     r["serve_argv"] = " ".join(serve_argv)
-    note("serve: API and /sparql under wrk")
-    with server(serve_argv, f"http://127.0.0.1:{port}/health", log, {"CNC_ROOT": str(root)}) as sampler:
+    note(f"serve: API and /sparql under wrk (result cache on, CNC_SPARQL_CACHE_MB={cache_mb})")
+    serve_env = {"CNC_ROOT": str(root), "CNC_SPARQL_CACHE_MB": cache_mb}
+    with server(serve_argv, f"http://127.0.0.1:{port}/health", log, serve_env) as sampler:
         base = f"http://127.0.0.1:{port}"
         for name, paths in api.items():
             # One warm-up pass builds the per-generation indexes (search, comparison) before timing.
             subprocess.run(["curl", "-s", "-o", "/dev/null", base + paths[0]], timeout=600, check=False)
             r[f"api_{name}"] = wrk(base, paths, work, name, args.duration, "application/json", log)
-        try:
-            from api import sparql as _sparql  # noqa: F401
-
-            sparql_paths = [f"/sparql?query={quote(q)}" for q in queries]
-            subprocess.run(["curl", "-s", "-o", "/dev/null", base + sparql_paths[0]], timeout=600, check=False)
-            r["sparql_ours"] = wrk(
-                base, sparql_paths, work, "sparql", args.duration, "application/sparql-results+json", log
-            )
-        except ImportError as exc:
-            r["sparql_ours"] = {"error": f"api.sparql not importable: {exc}"}
+        r["sparql_ours"] = sparql_ours(base, sparql_paths, work, "sparql", args.duration, log)
         r["serve_peak_mb"] = sampler.peak / 2**20
+    # The same store directory, once the first server has exited (serve opens it read-write: one at a time).
+    note("serve again with CNC_SPARQL_CACHE_MB=0: /sparql without the result cache")
+    port = free_port()
+    nocache_argv = [PY, "-m", "api.cli", "serve", "--store", str(store), "--port", str(port)]
+    r["serve_nocache_argv"] = "CNC_SPARQL_CACHE_MB=0 " + " ".join(nocache_argv)
+    nocache_env = {"CNC_ROOT": str(root), "CNC_SPARQL_CACHE_MB": "0"}
+    with server(nocache_argv, f"http://127.0.0.1:{port}/health", log, nocache_env) as sampler:
+        base = f"http://127.0.0.1:{port}"
+        r["sparql_ours_nocache"] = sparql_ours(base, sparql_paths, work, "sparql-nocache", args.duration, log)
+        r["serve_nocache_peak_mb"] = sampler.peak / 2**20
     note("oxigraph serve")
     oxdir = work / "oxigraph"
     subprocess.run(
@@ -557,7 +619,7 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
     with server(ox_argv, f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", log) as sampler:
         paths = [f"/query?query={quote(q)}" for q in queries]
         r["sparql_oxigraph"] = wrk(
-            f"http://127.0.0.1:{port}", paths, work, "oxigraph", args.duration, "application/sparql-results+json", log
+            f"http://127.0.0.1:{port}", paths, work, "oxigraph", args.duration, SPARQL_JSON, log, CACHE_HEADER
         )
         r["oxigraph_peak_mb"] = sampler.peak / 2**20
     note("rdflib-endpoint")
@@ -575,12 +637,17 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         with server(rdflib_argv, f"http://127.0.0.1:{port}/?query=ASK%7B%7D", log, wait_s=budget) as sampler:
             paths = [f"/?query={quote(q)}" for q in queries]  # rdflib-endpoint serve mounts it at /
             r["sparql_rdflib"] = wrk(
-                f"http://127.0.0.1:{port}", paths, work, "rdflib", args.duration, "application/sparql-results+json", log
+                f"http://127.0.0.1:{port}", paths, work, "rdflib", args.duration, SPARQL_JSON, log, CACHE_HEADER
             )
             r["rdflib_peak_mb"] = sampler.peak / 2**20
     except RuntimeError as exc:
         r["sparql_rdflib"] = {"error": str(exc)}
-    r["argv"] = {"serve": r["serve_argv"], "oxigraph": " ".join(ox_argv), "rdflib": " ".join(rdflib_argv)}
+    r["argv"] = {
+        "serve": r["serve_argv"],
+        "serve_nocache": r["serve_nocache_argv"],
+        "oxigraph": " ".join(ox_argv),
+        "rdflib": " ".join(rdflib_argv),
+    }
     return r
 
 
@@ -713,7 +780,7 @@ def rows(r: dict[str, object]) -> list[list[str]]:
                 verdict(ok),
             ]
         )
-    so, sx, sr = (r.get(k) or {} for k in ("sparql_ours", "sparql_oxigraph", "sparql_rdflib"))
+    sx, sr = (r.get(k) or {} for k in ("sparql_oxigraph", "sparql_rdflib"))
 
     def rps(w: dict) -> str:
         return (
@@ -722,34 +789,58 @@ def rows(r: dict[str, object]) -> list[list[str]]:
             else f"error: {w.get('error', '?')}"
         )
 
-    vs_rdflib = so.get("rps", 0) / sr["rps"] if sr.get("rps") else None
-    vs_ox = so.get("rps", 0) / sx["rps"] if sx.get("rps") else None
-    out.append(
-        [
-            "/sparql, fixed mix of 5 query shapes (8 clients)",
-            rps(so),
-            f"rdflib-endpoint: {rps(sr)}",
-            f"{vs_rdflib:.1f}×" if vs_rdflib else "—",
-            "≥ 20× rdflib-endpoint",
-            verdict(None if vs_rdflib is None else vs_rdflib >= 20),
-        ]
+    def cache_seen(w: dict, on: bool) -> str:
+        """What the X-CNC-Cache headers of the timed responses say (wrk counted them): the hit ratio, or a warning."""
+        counts = w.get("header_counts")
+        if not isinstance(counts, dict) or not counts:
+            return ""
+        hits, tagged, total = counts.get("hit", 0), counts.get("hit", 0) + counts.get("miss", 0), sum(counts.values())
+        if on:
+            if not tagged:
+                return "; **no X-CNC-Cache header: the cache was not in effect**"
+            distinct = f"; {r['sparql_distinct']} distinct queries in the mix" if r.get("sparql_distinct") else ""
+            return f"; hit ratio {hits / total:.1%} ({hits:,} `X-CNC-Cache: hit` of {total:,} responses{distinct})"
+        return f"; **{tagged:,} responses with X-CNC-Cache: the cache was not off**" if tagged else ""
+
+    # Two configurations of ours, each against both baselines (the same baseline runs): the fixed mix cycles
+    # through 40 queries (fewer distinct ones), so with the cache on nearly every request after one pass is a hit.
+    configurations = (
+        ("sparql_ours", f"result cache on (`CNC_SPARQL_CACHE_MB={r.get('sparql_cache_mb', '?')}`, the default)"),
+        ("sparql_ours_nocache", "result cache off (`CNC_SPARQL_CACHE_MB=0`, a second serve on the same store)"),
     )
-    out.append(
-        [
-            "/sparql, same mix",
-            rps(so),
-            f"`oxigraph serve`: {rps(sx)}",
-            f"{vs_ox:.2f}×" if vs_ox else "—",
-            "≥ 0.5× oxigraph serve",
-            verdict(None if vs_ox is None else vs_ox >= 0.5),
-        ]
-    )
+    for key, config in configurations:
+        so = r.get(key) or {}
+        ours = rps(so) + cache_seen(so, key == "sparql_ours")
+        vs_rdflib = so.get("rps", 0) / sr["rps"] if sr.get("rps") else None
+        vs_ox = so.get("rps", 0) / sx["rps"] if sx.get("rps") else None
+        out.append(
+            [
+                f"/sparql, fixed mix of 5 query shapes (8 clients), {config}",
+                ours,
+                f"rdflib-endpoint: {rps(sr)}",
+                f"{vs_rdflib:.1f}×" if vs_rdflib else "—",
+                "≥ 20× rdflib-endpoint",
+                verdict(None if vs_rdflib is None else vs_rdflib >= 20),
+            ]
+        )
+        out.append(
+            [
+                f"/sparql, same mix, {config}",
+                ours,
+                f"`oxigraph serve`: {rps(sx)}",
+                f"{vs_ox:.2f}×" if vs_ox else "—",
+                "≥ 0.5× oxigraph serve",
+                verdict(None if vs_ox is None else vs_ox >= 0.5),
+            ]
+        )
     peak = r.get("serve_peak_mb")
     oxpeak = r.get("oxigraph_peak_mb")
+    offpeak = r.get("serve_nocache_peak_mb")
     out.append(
         [
-            "peak RSS of `cnc-graph serve` (with its query workers) through the API and SPARQL load",
-            f"{peak:.0f} MB" if peak else "—",
+            "peak RSS of `cnc-graph serve` (with its query workers) through the API and SPARQL load, result cache on",
+            (f"{peak:.0f} MB" if peak else "—")
+            + (f" (the cache-off serve, /sparql load only: {offpeak:.0f} MB)" if offpeak else ""),
             f"`oxigraph serve`: {oxpeak:.0f} MB" if oxpeak else "—",
             f"{peak / oxpeak:.1f}×" if peak and oxpeak else "—",
             "≤ 1.5 GB (at 100k + ESCO)",
@@ -813,7 +904,8 @@ def report(r: dict[str, object], command: str) -> str:
         f"{machine()}\n"
         f"- data: {files}; {build.get('triples', '?')} triples in the store; learning outcomes "
         f"{'generated' if r.get('outcomes') else 'left empty (the card reader rejects acquis_fr, see below)'}\n"
-        f"- servers: `{argv.get('serve', '')}`; `{argv.get('oxigraph', '')}`; `{argv.get('rdflib', '')}`\n\n"
+        f"- servers: `{argv.get('serve', '')}`; `{argv.get('serve_nocache', '')}`; `{argv.get('oxigraph', '')}`; "
+        f"`{argv.get('rdflib', '')}`\n\n"
         f"{table(r)}\n\n"
         f"<details><summary>raw results</summary>\n\n```json\n{json.dumps(r, indent=1, default=str)}\n```\n</details>\n"
     )

@@ -18,8 +18,10 @@ ROWS = (
     "API qualification",
     "API compare levels",
     "API compare qualifications",
-    "/sparql, fixed mix",
-    "/sparql, same mix",
+    "/sparql, fixed mix of 5 query shapes (8 clients), result cache on",
+    "/sparql, same mix, result cache on",
+    "/sparql, fixed mix of 5 query shapes (8 clients), result cache off",
+    "/sparql, same mix, result cache off",
     "peak RSS of `cnc-graph serve`",
 )
 
@@ -41,4 +43,8 @@ def test_quick_benchmark_writes_a_table_with_every_row(tmp_path: Path) -> None:
         assert any(label in line for line in body), f"row « {label} » is missing"
     differential = next(line for line in body if "differential" in line)
     assert "bulk identical" in differential and "DIFFERENT" not in differential, differential
+    cached = next(line for line in body if "/sparql, same mix, result cache on" in line)
+    assert "hit ratio" in cached, cached  # X-CNC-Cache counted by wrk: the cache was in effect
+    uncached = next(line for line in body if "/sparql, same mix, result cache off" in line)
+    assert "the cache was not off" not in uncached and "hit ratio" not in uncached, uncached
     assert "## Run at N = 1,000" in text and "Python " in text and "pyshacl" in text
