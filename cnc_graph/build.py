@@ -18,7 +18,6 @@ from cnc_graph.sources import Source, discover_sources, readers
 from cnc_graph.store import GraphStore
 from cnc_graph.terms import graph_from_triples
 from cnc_graph.validate import ValidationReport, Validator, load_shapes
-from cnc_graph.validation_process import PROCESS_MIN_TRIPLES, ValidationInProcess
 
 Progress = Callable[[str, int, int], None]
 NOT_VALIDATED = ("shapes", "ontology")
@@ -34,9 +33,6 @@ class BuildSummary:
     qualifications: list[dict[str, str | None]] = field(default_factory=list)
     report: ValidationReport = field(default_factory=ValidationReport)
     seconds: float = 0.0
-    #: Wall seconds of the parts: ``read``, ``validate`` and ``commit`` (the store write, which on a first
-    #: load runs the validation alongside, so the parts overlap).
-    timings: dict[str, float] = field(default_factory=dict)
 
 
 def read_sources(sources: list[Source], base_iri: str, progress: Progress | None = None) -> dict[str, list[ox.Triple]]:
@@ -64,45 +60,28 @@ def build(
     started = time.perf_counter()
     sources = discover_sources(settings.root)
     contents = read_sources(sources, settings.base_iri, progress)
-    timings = {"read": time.perf_counter() - started}
+    if progress:
+        progress("validating with the shapes", 0, 1)
     validator = Validator(load_shapes(settings.root), graph_from_triples(contents.get("ontology", [])))
     data = [t for key, triples in contents.items() if key not in NOT_VALIDATED for t in triples]
-    reports: list[ValidationReport] = []
-    begun = time.perf_counter()
-    elsewhere = None
-    if validator.engine == "compiled" and len(data) >= PROCESS_MIN_TRIPLES:
-        # Started now, it loads and checks while this process writes the store (see validation_process).
-        elsewhere = ValidationInProcess(settings.root, contents.get("ontology", []), data)
-
-    def validate() -> None:
-        report = elsewhere.report() if elsewhere is not None else validator.validate_triples(data)
-        timings["validate"] = time.perf_counter() - begun
-        reports.append(report)
-        if report.violations and not allow_violations:
-            raise ValidationFailed(report, "build")
-
+    report = validator.validate_triples(data)
+    if report.violations and not allow_violations:
+        raise ValidationFailed(report, "build")
     if progress:
-        progress("validating with the shapes and writing the store", 0, 1)
-    # The store runs the validation before it writes, or, on a first load, while it writes (undone on failure).
-    committing = time.perf_counter()
-    try:
-        with store.transaction(check=validate) as tx:
-            for key, triples in contents.items():
-                tx.replace_graph(graph_iri(settings.base_iri, key), triples)
-            tx.replace_graph(graph_iri(settings.base_iri, "build"), _build_metadata(settings, contents))
-    finally:
-        if elsewhere is not None:
-            elsewhere.close()
-    timings["commit"] = time.perf_counter() - committing
-    report = reports[0]
+        progress("writing the store", 0, 1)
+    with store.transaction() as tx:
+        for key, triples in contents.items():
+            tx.replace_graph(graph_iri(settings.base_iri, key), triples)
+        tx.replace_graph(graph_iri(settings.base_iri, "build"), _build_metadata(settings, contents, report))
     summary = summarise(store)
     summary.report = report
     summary.seconds = time.perf_counter() - started
-    summary.timings = timings
     return summary
 
 
-def _build_metadata(settings: Settings, contents: dict[str, list[ox.Triple]]) -> list[ox.Triple]:
+def _build_metadata(
+    settings: Settings, contents: dict[str, list[ox.Triple]], report: ValidationReport
+) -> list[ox.Triple]:
     """Return a small VoID description of the build: when, which version, triples per source graph."""
     base = settings.base_iri
     dataset = ox.NamedNode(f"{base}dataset")

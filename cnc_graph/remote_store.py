@@ -330,15 +330,10 @@ class SparqlEndpointStore:
     # --- writing -------------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self, check: Callable[[], None] | None = None) -> Iterator[StoreTransaction]:
-        """Collect changes; at the end stage them on the server and swap them in with one update, or none on error.
-
-        ``check`` is called first, before anything is sent; if it raises, nothing is written.
-        """
+    def transaction(self) -> Iterator[StoreTransaction]:
+        """Collect changes; at the end stage them on the server and swap them in with one update, or none on error."""
         tx = StoreTransaction()
         yield tx
-        if check is not None:
-            check()
         self._commit(tx)
 
     def replace_graph(self, graph: str, triples: Iterable[ox.Triple]) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -75,12 +75,8 @@ class GraphStore(Protocol):
         """Run a SPARQL query; without a dataset clause it sees the union of public graphs."""
         ...
 
-    def transaction(self, check: Callable[[], None] | None = None) -> Iterator[StoreTransaction]:
-        """Collect changes and apply them all at once, or none if anything fails.
-
-        ``check`` (validation, say) is called once before the changes can be seen; if it raises, nothing is
-        written and its exception propagates. It must not read this store.
-        """
+    def transaction(self) -> Iterator[StoreTransaction]:
+        """Collect changes and apply them all at once, or none if anything fails."""
         ...
 
     def replace_graph(self, graph: str, triples: Iterable[ox.Triple]) -> None:
@@ -197,7 +193,7 @@ class OxigraphStore:
     # --- writing -------------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self, check: Callable[[], None] | None = None) -> Iterator[StoreTransaction]:
+    def transaction(self) -> Iterator[StoreTransaction]:
         """Collect changes; at the end apply them in one committed store transaction, or none on error.
 
         How the changes are written depends on the state of their graphs (see ``_apply``), but it is
@@ -205,23 +201,16 @@ class OxigraphStore:
         the old state of every graph or the new one, and a crash leaves the old or the new state.
         The one exception, a first load into an empty on-disk store, is made crash-safe by a marker
         file (see ``_bulk_load``).
-
-        ``check`` is called once before the changes can be seen; if it raises, nothing is written and its
-        exception propagates. A first bulk load runs it on another thread while it loads (the two together
-        take little more than the longer one) and empties the store again if it raises; so ``check`` must
-        not read this store.
         """
         tx = StoreTransaction()
         yield tx
-        self._commit(tx, check)
+        self._commit(tx)
 
-    def _commit(self, tx: StoreTransaction, check: Callable[[], None] | None = None) -> None:
+    def _commit(self, tx: StoreTransaction) -> None:
         with self._write_lock:
             try:
-                self._apply(tx, check)
+                self._apply(tx)
                 self._store.flush()
-            except _CheckFailed as failed:
-                raise failed.error from None
             except (OSError, SyntaxError, ValueError) as exc:
                 raise StoreError(f"store {self.path or 'memory'}: write failed: {exc}") from exc
             self.generation += 1
@@ -229,11 +218,10 @@ class OxigraphStore:
             if any(is_public_graph(self.base_iri, g) for g in touched):
                 self.public_generation += 1
 
-    def _apply(self, tx: StoreTransaction, check: Callable[[], None] | None = None) -> None:
-        """Write ``tx`` in the cheapest way that is still one transaction, once ``check`` has passed.
+    def _apply(self, tx: StoreTransaction) -> None:
+        """Write ``tx`` in the cheapest way that is still one transaction.
 
-        - The store is empty and on disk, and the load is big: the bulk loader behind a marker file, with
-          ``check`` running alongside.
+        - The store is empty and on disk, and the load is big: ``bulk_extend`` behind a marker file.
         - Every graph written is empty and no graph to drop holds anything: one ``extend``.
         - Otherwise: each replaced graph is compared with what it holds, and one SPARQL update deletes
           the triples that go and inserts those that come (``DELETE DATA`` / ``INSERT DATA``), so that
@@ -247,20 +235,18 @@ class OxigraphStore:
             self._store.contains_named_graph(ox.NamedNode(g)) for g in drops
         ):
             count = sum(map(len, replacements.values())) + sum(map(len, additions.values()))
+            quads = (
+                ox.Quad(t.subject, t.predicate, t.object, node)
+                for graphs in (replacements, additions)
+                for graph, triples in graphs.items()
+                for node in (ox.NamedNode(graph),)
+                for t in triples
+            )
             if self.path is not None and count >= self.bulk_load_min_quads and self._is_empty():
-                self._bulk_load({**replacements, **additions}, check)
-                return
-            _run_check(check)
-            if count:
-                self._store.extend(
-                    ox.Quad(t.subject, t.predicate, t.object, node)
-                    for graphs in (replacements, additions)
-                    for graph, triples in graphs.items()
-                    for node in (ox.NamedNode(graph),)
-                    for t in triples
-                )
+                self._bulk_load(quads)
+            elif count:
+                self._store.extend(quads)
             return
-        _run_check(check)
         self._apply_difference(replacements, additions, drops)
 
     def _apply_difference(
@@ -343,56 +329,27 @@ class OxigraphStore:
     def _is_empty(self) -> bool:
         return next(iter(self._store.named_graphs()), None) is None and next(iter(self._store), None) is None
 
-    def _bulk_load(self, graphs: dict[str, list[ox.Triple]], check: Callable[[], None] | None) -> None:
-        """Load ``graphs`` into the empty on-disk store with the bulk loader, crash-safely, while ``check`` runs.
+    def _bulk_load(self, quads: Iterable[ox.Quad]) -> None:
+        """Load ``quads`` into the empty on-disk store with ``bulk_extend``, crash-safely.
 
-        The bulk loader is not one transaction. The store was empty, so the old state is "empty": a
+        ``bulk_extend`` is not one transaction. The store was empty, so the old state is "empty": a
         marker file is made durable first and removed last; a store opened with the marker is emptied
-        again (read-write) or refused (read-only), never served half-loaded. A failing ``check`` empties
-        it the same way.
+        again (read-write) or refused (read-only), never served half-loaded.
         """
         assert self.path is not None
         marker = self.path / INCOMPLETE_MARKER
-        failures: list[Exception] = []
-
-        def run_check() -> None:
-            try:
-                _run_check(check)
-            except _CheckFailed as failed:
-                failures.append(failed)
-
-        checking = threading.Thread(target=run_check, name="cnc-store-check")
         with self._reading:  # this process's own readers wait rather than see a half-loaded store
             _write_durably(marker)
             try:
-                checking.start()
-                for graph, triples in graphs.items():
-                    self._bulk_load_graph(ox.NamedNode(graph), triples)
+                self._store.bulk_extend(quads)
                 self._store.flush()
-                checking.join()
-                if failures:
-                    raise failures[0]
             except BaseException:
-                if checking.is_alive():
-                    checking.join()
                 with suppress(OSError):
                     self._store.clear()
                     self._store.flush()
                     _remove_durably(marker)
                 raise
             _remove_durably(marker)
-
-    def _bulk_load_graph(self, node: ox.NamedNode, triples: list[ox.Triple]) -> None:
-        """Bulk-load one graph: from its N-Triples text (the loader then runs without the GIL), or from quads.
-
-        The loader gives the blank nodes of a text new labels, so a graph that has any is loaded from quads,
-        which keep them as given.
-        """
-        text = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-        if _BLANK_NODE_TERM.search(text) is None:
-            self._store.bulk_load(text, format=ox.RdfFormat.N_TRIPLES, to_graph=node)
-        else:
-            self._store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, node) for t in triples)
 
     def _discard(self, node: ox.NamedNode) -> None:
         with suppress(OSError):
@@ -429,27 +386,6 @@ class OxigraphStore:
 
 
 BULK_LOAD_MIN_QUADS = 100_000
-# A blank node as subject (line start) or object (after the predicate) of an N-Triples line. Text inside a
-# literal can match too; that only sends the graph down the slower path that keeps labels.
-_BLANK_NODE_TERM = re.compile(rb"(?:^|> )_:", re.MULTILINE)
-
-
-class _CheckFailed(Exception):
-    """Carries what a transaction's ``check`` raised through the store's own error handling."""
-
-    def __init__(self, error: Exception) -> None:
-        super().__init__(str(error))
-        self.error = error
-
-
-def _run_check(check: Callable[[], None] | None) -> None:
-    """Call ``check``; what it raises comes out as ``_CheckFailed``."""
-    if check is None:
-        return
-    try:
-        check()
-    except Exception as exc:
-        raise _CheckFailed(exc) from exc
 # In an on-disk store's folder while a bulk load is under way: the store then holds no complete state.
 INCOMPLETE_MARKER = "cnc-graph-incomplete-load"
 

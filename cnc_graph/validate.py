@@ -126,10 +126,6 @@ class Validator:
         store.extend(self._ontology_quads)
         return self.validate_store(store, focus)
 
-    def ontology_quads(self) -> list[ox.Quad]:
-        """Return the ontology's triples as default-graph quads (what a compiled validation store must hold)."""
-        return self._ontology_quads
-
     def validate_store(self, store: ox.Store, focus: Iterable[str] | None = None) -> ValidationReport:
         """Return the report of the compiled checks over the default graph of a pyoxigraph store.
 

@@ -62,9 +62,6 @@ class FailingStore:
             if name == "bulk_extend":
                 quads = list(args[0])
                 self.inner.bulk_extend(quads[: len(quads) // 2])  # half of it is on disk when it breaks
-            if name == "bulk_load":
-                lines = args[0].splitlines(keepends=True)
-                self.inner.bulk_load(b"".join(lines[: len(lines) // 2]), **kwargs)
             raise OSError(f"injected failure in {name}")
 
         return failing
@@ -171,16 +168,13 @@ def test_a_first_load_into_an_empty_disk_store_is_bulk_and_exact(tmp_path: Path)
     }
 
 
-@pytest.mark.parametrize("method", ["bulk_load", "bulk_extend"])
-def test_a_failing_bulk_load_leaves_the_store_empty(tmp_path: Path, method: str) -> None:
+def test_a_failing_bulk_load_leaves_the_store_empty(tmp_path: Path) -> None:
     store = OxigraphStore(tmp_path / "store", BASE)
     store.bulk_load_min_quads = 1
     inner = store._store
-    store._store = FailingStore(inner, method)  # type: ignore[assignment]
-    # A graph without blank nodes is loaded from its text (bulk_load), one with blank nodes from quads.
-    data = triples(100) if method == "bulk_load" else [*triples(100), ox.Triple(ox.BlankNode("b"), P, lit("x"))]
+    store._store = FailingStore(inner, "bulk_extend")  # type: ignore[assignment]
     with pytest.raises(StoreError, match="injected failure"):
-        store.replace_graph(G, data)
+        store.replace_graph(G, triples(100))
     store._store = inner
     assert store.graphs() == {}
     assert store.generation == 0
@@ -200,9 +194,9 @@ class Dying:
         return getattr(inner, name)
     def __iter__(self):
         return iter(inner)
-    def bulk_load(self, text, **kwargs):
-        lines = text.splitlines(keepends=True)
-        inner.bulk_load(b"".join(lines[: len(lines) // 2]), **kwargs)
+    def bulk_extend(self, quads):
+        quads = list(quads)
+        inner.bulk_extend(quads[: len(quads) // 2])
         inner.flush()
         os._exit(9)  # as kill -9: no cleanup at all
 store._store = Dying()
@@ -249,50 +243,3 @@ def test_a_reader_sees_the_old_or_the_new_graphs_never_a_mix(tmp_path: Path) -> 
         done.set()
         reader.join()
     assert seen <= {(0, 0), (3000, 3000)}
-
-
-def test_a_failing_check_on_a_first_bulk_load_leaves_the_store_empty_and_raises_its_own_error(tmp_path: Path) -> None:
-    store = OxigraphStore(tmp_path / "store", BASE)
-    store.bulk_load_min_quads = 1
-    seen: list[bool] = []
-
-    def check() -> None:
-        seen.append((tmp_path / "store" / INCOMPLETE_MARKER).exists())  # runs while the load is under way
-        raise ValueError("the data does not conform")
-
-    with pytest.raises(ValueError, match="does not conform"), store.transaction(check=check) as tx:
-        tx.replace_graph(G, triples(500))
-    assert seen == [True]
-    assert store.graphs() == {}
-    assert store.generation == 0
-    assert not (tmp_path / "store" / INCOMPLETE_MARKER).exists()
-
-
-def test_a_passing_check_on_a_first_bulk_load_is_called_once_and_the_load_is_exact(tmp_path: Path) -> None:
-    store = OxigraphStore(tmp_path / "store", BASE)
-    store.bulk_load_min_quads = 1
-    calls: list[int] = []
-    blank = ox.BlankNode("kept")
-    with store.transaction(check=lambda: calls.append(1)) as tx:
-        tx.replace_graph(G, triples(300))
-        tx.replace_graph(OTHER, [ox.Triple(blank, P, lit("x")), ox.Triple(s(1), P, blank)])
-    assert calls == [1]
-    assert content(store, G) == set(triples(300))
-    assert content(store, OTHER) == {ox.Triple(blank, P, lit("x")), ox.Triple(s(1), P, blank)}  # labels as given
-
-
-@pytest.mark.parametrize("on_disk", [False, True])
-def test_a_failing_check_on_a_store_with_content_writes_nothing(tmp_path: Path, on_disk: bool) -> None:
-    store = OxigraphStore(tmp_path / "store" if on_disk else None, BASE)
-    store.replace_graph(G, triples(20))
-    generation = store.generation
-
-    def check() -> None:
-        raise RuntimeError("refused")
-
-    with pytest.raises(RuntimeError, match="refused"), store.transaction(check=check) as tx:
-        tx.replace_graph(G, triples(5, "new"))
-        tx.replace_graph(OTHER, triples(5))
-    assert content(store, G) == set(triples(20))
-    assert content(store, OTHER) == set()
-    assert store.generation == generation
