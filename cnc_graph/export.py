@@ -56,10 +56,20 @@ def syntax(name: str) -> RdfSyntax:
 def describe_qualification(store: GraphStore, code: str, base_iri: str) -> list[ox.Triple]:
     """Return the card of the qualification with ``code``, or raise NotFound."""
     iri = f"{base_iri}qualification/{code}"
-    triples = list(store.query(load_query("qualification_card"), bindings={"q": ox.NamedNode(iri)}))  # type: ignore[call-overload]
+    node = ox.NamedNode(iri)
+    triples = _card_triples(store.query(load_query("qualification_card"), bindings={"q": node}), node)
     if not triples:
         raise NotFound(f"no qualification with code « {code} »")
     return triples + labels_of(store, triples, {iri})
+
+
+def _card_triples(rows: object, subject: ox.NamedNode) -> list[ox.Triple]:
+    """Return the card query's (?part ?p ?o) rows as triples, in order, each once (a triple may be in two graphs).
+
+    The rows are consumed here, so that they do not outlive this call: pyoxigraph solutions must be dropped
+    on the thread that made them, and an exception raised by the caller would otherwise carry them away.
+    """
+    return list(dict.fromkeys(ox.Triple(part or subject, p, o) for part, p, o in rows))  # type: ignore[attr-defined]
 
 
 def labels_of(store: GraphStore, triples: list[ox.Triple], described: set[str]) -> list[ox.Triple]:
