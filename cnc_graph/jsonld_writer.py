@@ -58,10 +58,12 @@ class Compactor:
         self._value_key = context.value_key
         self._lang_key = context.lang_key
         self._graph_key = context.graph_key
-        # ``shrink_iri`` only changes an IRI whose namespace is a declared prefix (there is no @base here):
-        # an IRI under none of them is its own compact form, found without splitting it.
-        self._plain_iris = not context._base  # noqa: SLF001 - rdflib keeps it private; read-only here
-        self._prefixes = tuple(context._prefixes)  # noqa: SLF001
+        # ``shrink_iri`` only changes an IRI whose namespace is a declared prefix (when there is no @base):
+        # an IRI under none of them is its own compact form, found without splitting it. rdflib keeps both
+        # private; if it stops having them, every IRI simply goes through ``shrink_iri``.
+        prefixes = getattr(context, "_prefixes", None)
+        self._plain_iris = isinstance(prefixes, dict) and not getattr(context, "_base", True)
+        self._prefixes = tuple(prefixes) if isinstance(prefixes, dict) else ()
         self._usable = context.language is None
         self._iri_rules: dict[str, _Rule] = {}
         self._literal_rules: dict[tuple[str, str | None, str | None], _Rule] = {}
