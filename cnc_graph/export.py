@@ -16,6 +16,7 @@ import rdflib
 from rdflib.plugins.serializers.jsonld import Converter
 from rdflib.plugins.shared.jsonld.context import Context as JsonLdContext
 
+from cnc_graph import jsonld_writer
 from cnc_graph.cache import per_generation
 from cnc_graph.errors import InputError, Location, NotFound
 from cnc_graph.jsonld import context
@@ -55,10 +56,20 @@ def syntax(name: str) -> RdfSyntax:
 def describe_qualification(store: GraphStore, code: str, base_iri: str) -> list[ox.Triple]:
     """Return the card of the qualification with ``code``, or raise NotFound."""
     iri = f"{base_iri}qualification/{code}"
-    triples = list(store.query(load_query("qualification_card"), bindings={"q": ox.NamedNode(iri)}))  # type: ignore[call-overload]
+    node = ox.NamedNode(iri)
+    triples = _card_triples(store.query(load_query("qualification_card"), bindings={"q": node}), node)
     if not triples:
         raise NotFound(f"no qualification with code « {code} »")
     return triples + labels_of(store, triples, {iri})
+
+
+def _card_triples(rows: object, subject: ox.NamedNode) -> list[ox.Triple]:
+    """Return the card query's (?part ?p ?o) rows as triples, in order, each once (a triple may be in two graphs).
+
+    The rows are consumed here, so that they do not outlive this call: pyoxigraph solutions must be dropped
+    on the thread that made them, and an exception raised by the caller would otherwise carry them away.
+    """
+    return list(dict.fromkeys(ox.Triple(part or subject, p, o) for part, p, o in rows))  # type: ignore[attr-defined]
 
 
 def labels_of(store: GraphStore, triples: list[ox.Triple], described: set[str]) -> list[ox.Triple]:
@@ -124,21 +135,31 @@ def to_jsonld(triples: list[ox.Triple], settings: Settings, context_url: str | N
     """Return ``triples`` as compact JSON-LD using the published context (referenced by URL if given)."""
     ontology = settings.root / "ontology" / "cnc.ttl"
     ctx = context(ontology)
-    graph: rdflib.Graph = graph_from_triples(triples)
-    # What rdflib's JSON-LD serialiser does (``from_rdf`` then sorted, indented JSON), minus the work that
-    # does not depend on the triples: the context is parsed once, and no JSON text is written then re-read.
+    document = _compactor(ontology).document(triples)
+    if document is not None:
+        document["@context"] = context_url or ctx["@context"]
+        return jsonld_writer.dumps(document).encode("utf-8")
+    # Blank nodes or lists: what rdflib's JSON-LD serialiser does (``from_rdf`` then sorted, indented JSON),
+    # minus the work that does not depend on the triples (the context is parsed once, no JSON is re-read).
     parsed = _parsed_context(ontology)
-    document = Converter(parsed, False, False).convert(graph)
-    if isinstance(document, list):
-        document = {parsed.get_key("@graph"): document}
-    document["@context"] = context_url or ctx["@context"]
-    return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
+    graph: rdflib.Graph = graph_from_triples(triples)
+    converted = Converter(parsed, False, False).convert(graph)
+    if isinstance(converted, list):
+        converted = {parsed.get_key("@graph"): converted}
+    converted["@context"] = context_url or ctx["@context"]
+    return json.dumps(converted, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
 
 
 @cache
 def _parsed_context(ontology_path: Path) -> JsonLdContext:
     """Return the published context parsed by rdflib (read-only while converting, so shared between threads)."""
     return JsonLdContext(context(ontology_path)["@context"])
+
+
+@cache
+def _compactor(ontology_path: Path) -> jsonld_writer.Compactor:
+    """Return the compactor for the published context (its caches are safe to share between threads)."""
+    return jsonld_writer.Compactor(_parsed_context(ontology_path))
 
 
 def serialise(triples: list[ox.Triple], name: str, settings: Settings, context_url: str | None = None) -> bytes:

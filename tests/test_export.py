@@ -1,9 +1,13 @@
-"""Exports: dumps in every syntax parse back to the graph; the ELM export meets ELM's shapes but for known gaps."""
+"""Exports: dumps in every syntax parse back to the graph; the ELM export meets ELM's shapes but for known gaps;
+a card's JSON-LD is its Turtle graph."""
 
 from __future__ import annotations
 
+import json
+import random
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pyshacl
@@ -11,15 +15,17 @@ import pytest
 import rdflib
 from rdflib.namespace import SH
 
-from cnc_graph.export import elm_export, write_dump
+from cnc_graph.export import _parsed_context, describe_qualification, elm_export, serialise, to_jsonld, write_dump
+from cnc_graph.jsonld import context
 from cnc_graph.settings import Settings
 from cnc_graph.store import OxigraphStore
 from cnc_graph.terms import graph_from_triples
+from tests.conftest import DATA, run_cli
 from tests.conftest import REFERENCE as SHARED
-from tests.conftest import run_cli
 
 LOQ = SHARED / "elm" / "LOQ-constraints.ttl"
 ELM = "http://data.europa.eu/snb/model/elm/"
+XSD = "http://www.w3.org/2001/XMLSchema#"
 FORMATS = {"nt": ox.RdfFormat.N_TRIPLES, "ttl": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD}
 
 
@@ -71,3 +77,102 @@ def test_export_command(tmp_path: Path) -> None:
     assert bad.returncode == 2 and "unknown format" in bad.stderr
     missing = run_cli("export", "--format", "nt", "--graph", "nowhere", "--store", str(store))
     assert missing.returncode == 2 and "nowhere" in missing.stderr
+
+
+CARD = DATA / "rdf" / "card-with-outcomes.ttl"
+
+
+def _jsonld_graph(body: bytes, settings: Settings) -> set[str]:
+    """Return the triples a JSON-LD document expands to (pyld, our context), as N-Triples lines."""
+    from pyld import jsonld
+
+    published = context(settings.root / "ontology" / "cnc.ttl")
+
+    def loader(url: str, options: dict[str, object] | None = None) -> dict[str, object]:
+        return {"contextUrl": None, "documentUrl": url, "document": published}
+
+    nquads = jsonld.to_rdf(json.loads(body), {"format": "application/n-quads", "documentLoader": loader})
+    return {str(q.triple) for q in ox.parse(nquads.encode(), format=ox.RdfFormat.N_QUADS)}
+
+
+def _turtle_graph(body: bytes) -> set[str]:
+    return {str(t) for t in ox.parse(body, format=ox.RdfFormat.TURTLE)}
+
+
+@pytest.fixture()
+def card_store(settings: Settings) -> OxigraphStore:
+    """A store holding only the qualification of ``card-with-outcomes.ttl`` and the labels it points to."""
+    store = OxigraphStore(None, settings.base_iri)
+    triples = ox.parse(path=str(CARD), format=ox.RdfFormat.TURTLE)
+    store.replace_graph(f"{settings.base_iri}graph/inventory/test", triples)
+    return store
+
+
+def test_a_card_in_jsonld_is_the_graph_of_its_turtle(card_store: OxigraphStore, settings: Settings) -> None:
+    triples = describe_qualification(card_store, "TEST-OUTCOMES", settings.base_iri)
+    body = serialise(triples, "jsonld", settings, "https://example.org/context.jsonld")
+    turtle = _turtle_graph(serialise(triples, "ttl", settings))
+    assert _jsonld_graph(body, settings) == turtle == {str(t) for t in triples}
+    nodes = {n["id"]: n for n in json.loads(body)["@graph"]}
+    card = nodes[f"{settings.base_iri}qualification/TEST-OUTCOMES"]
+    assert {t["@language"] for t in card["title"]} == {"fr", "ar", "en"}
+    assert card["volumeHours"] == "900" and card["creditPoints"] == "120"  # typed by the context
+    assert len(card["hasLearningOutcome"]) == 2 and len(card["relatedSkill"]) == 2
+    assert nodes["http://data.europa.eu/esco/skill/test-skill-1"]["prefLabel"]
+    assert nodes[f"{settings.base_iri}qualification/TEST-OUTCOMES/outcome/1"]["type"] == "LearningOutcome"
+
+
+def test_jsonld_keeps_every_literal_as_stored(settings: Settings) -> None:
+    triples = list(ox.parse(path=str(CARD), format=ox.RdfFormat.TURTLE))
+    subject = ox.NamedNode("https://example.org/odd")
+    for predicate, value in [
+        ("https://example.org/p#integer", ox.Literal("007", datatype=ox.NamedNode(XSD + "integer"))),
+        ("https://example.org/p#integer", ox.Literal("7", datatype=ox.NamedNode(XSD + "integer"))),
+        ("https://example.org/p#boolean", ox.Literal("1", datatype=ox.NamedNode(XSD + "boolean"))),
+        ("https://example.org/p#boolean", ox.Literal("false", datatype=ox.NamedNode(XSD + "boolean"))),
+        ("https://example.org/p#empty", ox.Literal("")),
+        ("https://example.org/p#empty", ox.Literal("not empty")),
+        ("http://www.w3.org/1999/02/22-rdf-syntax-ns#type", ox.Literal("a literal type")),
+    ]:
+        triples.append(ox.Triple(subject, ox.NamedNode(predicate), value))
+    assert _jsonld_graph(to_jsonld(triples, settings), settings) == {str(t) for t in triples}
+
+
+def test_the_same_graph_gives_the_same_jsonld_bytes(card_store: OxigraphStore, settings: Settings) -> None:
+    triples = describe_qualification(card_store, "TEST-OUTCOMES", settings.base_iri)
+    shuffled = list(triples)
+    random.Random(4).shuffle(shuffled)
+    assert to_jsonld(shuffled, settings) == to_jsonld(triples, settings)
+
+
+def test_blank_nodes_in_jsonld_go_through_rdflib(settings: Settings) -> None:
+    node = ox.BlankNode()
+    triples = [
+        ox.Triple(ox.NamedNode("https://example.org/a"), ox.NamedNode("https://example.org/p#link"), node),
+        ox.Triple(node, ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel"), ox.Literal("x", language="fr")),
+    ]
+    back = _jsonld_graph(to_jsonld(triples, settings), settings)
+    assert len(back) == 2 and any('"x"@fr' in t for t in back)
+
+
+def _unordered(value: Any) -> Any:
+    """Return a JSON value with every array sorted (the order of RDF values carries no meaning)."""
+    if isinstance(value, dict):
+        return {k: _unordered(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return sorted((_unordered(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
+    return value
+
+
+def test_card_jsonld_names_things_as_rdflib_does(built_store: OxigraphStore, settings: Settings) -> None:
+    from rdflib.plugins.serializers.jsonld import Converter
+
+    parsed = _parsed_context(settings.root / "ontology" / "cnc.ttl")
+    codes = [t.object.value for q in built_store.quads() for t in [q.triple] if t.predicate.value.endswith("#code")]
+    assert len(codes) >= 150
+    for code in codes:
+        triples = describe_qualification(built_store, code, settings.base_iri)
+        ours = json.loads(to_jsonld(triples, settings, "X"))
+        theirs = Converter(parsed, False, False).convert(graph_from_triples(triples))
+        theirs["@context"] = "X"
+        assert _unordered(ours) == _unordered(json.loads(json.dumps(theirs))), code
