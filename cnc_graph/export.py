@@ -138,7 +138,7 @@ def to_jsonld(triples: list[ox.Triple], settings: Settings, context_url: str | N
     document = _compactor(ontology).document(triples)
     if document is not None:
         document["@context"] = context_url or ctx["@context"]
-        return jsonld_writer.dumps(document).encode("utf-8")
+        return _json_bytes(document)
     # Blank nodes or lists: what rdflib's JSON-LD serialiser does (``from_rdf`` then sorted, indented JSON),
     # minus the work that does not depend on the triples (the context is parsed once, no JSON is re-read).
     parsed = _parsed_context(ontology)
@@ -147,7 +147,12 @@ def to_jsonld(triples: list[ox.Triple], settings: Settings, context_url: str | N
     if isinstance(converted, list):
         converted = {parsed.get_key("@graph"): converted}
     converted["@context"] = context_url or ctx["@context"]
-    return json.dumps(converted, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
+    return _json_bytes(converted)
+
+
+def _json_bytes(document: object) -> bytes:
+    """Return a JSON-LD document as the UTF-8 text every export writes: sorted keys, indented by two."""
+    return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
 
 
 @cache

@@ -1,7 +1,7 @@
 """Compact JSON-LD written straight from pyoxigraph triples, with the choices rdflib's serialiser makes.
 
 rdflib's serialiser (``Converter`` then ``json.dumps(indent=2)``) costs about 8 ms for one card: every term
-becomes an rdflib term in an rdflib graph, and the indented ``json.dumps`` runs in pure Python. For
+becomes an rdflib term in an rdflib graph, and the conversion back to JSON goes through rdflib's structures. For
 triples without blank nodes or RDF lists (every card, every level, every organisation) the compact form is
 simple: one node object per subject, one key per predicate. ``Compactor`` builds it directly, asking the
 same rdflib ``Context`` for every naming decision (term, CURIE or IRI), and caching those decisions, which
@@ -18,7 +18,6 @@ every run and every backend (rdflib's order follows Python's string hashing).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -223,64 +222,3 @@ def _canonical_integer(lexical: str) -> bool:
         return str(int(lexical)) == lexical
     except ValueError:
         return False
-
-
-_encode = json.encoder.encode_basestring  # type: ignore[attr-defined]  # the C version, as json.dumps uses
-
-
-def dumps(document: Any) -> str:
-    """Return ``json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True)``, computed faster.
-
-    ``json.dumps`` with an indent runs its pure-Python encoder; this writer handles the few types a compact
-    document holds (dict, list, str, bool, int, None) and gives the same text, byte for byte.
-    """
-    parts: list[str] = []
-    _write(document, parts, "\n")
-    return "".join(parts)
-
-
-def _write(value: Any, out: list[str], newline: str) -> None:
-    if isinstance(value, str):
-        out.append(_encode(value))
-    elif isinstance(value, dict):
-        if not value:
-            out.append("{}")
-            return
-        inner = newline + "  "
-        separator = "," + inner
-        out.append("{")
-        first = True
-        for key in sorted(value):
-            if not isinstance(key, str):
-                raise TypeError(f"keys must be str, not {type(key).__name__}")
-            out.append(inner if first else separator)
-            first = False
-            out.append(_encode(key))
-            out.append(": ")
-            _write(value[key], out, inner)
-        out.append(newline)
-        out.append("}")
-    elif isinstance(value, list):
-        if not value:
-            out.append("[]")
-            return
-        inner = newline + "  "
-        separator = "," + inner
-        out.append("[")
-        first = True
-        for item in value:
-            out.append(inner if first else separator)
-            first = False
-            _write(item, out, inner)
-        out.append(newline)
-        out.append("]")
-    elif value is True:
-        out.append("true")
-    elif value is False:
-        out.append("false")
-    elif value is None:
-        out.append("null")
-    elif type(value) is int:
-        out.append(int.__repr__(value))
-    else:
-        raise TypeError(f"cannot write {type(value).__name__} as JSON here")
