@@ -30,8 +30,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING, Literal
 
 from cnc_graph.cache import public_generation
@@ -163,23 +164,14 @@ class CachingQueryRunner:
                 computing = True
             else:
                 computing = False
-        if computing:
-            return self._compute(key, flight, query, accept, default_graphs, named_graphs)
-        return self._wait(key, flight, query, accept, default_graphs, named_graphs)
+        compute = partial(self.inner.run, query, accept, default_graphs, named_graphs)
+        return self._compute(key, flight, compute) if computing else self._wait(key, flight, compute)
 
-    def _compute(
-        self,
-        key: CacheKey,
-        flight: _Flight,
-        query: str,
-        accept: list[str],
-        default_graphs: list[str] | None,
-        named_graphs: list[str] | None,
-    ) -> QueryOutput:
+    def _compute(self, key: CacheKey, flight: _Flight, compute: Callable[[], QueryOutput]) -> QueryOutput:
         """Run the query for ``key``, keep its result if it may be, and hand it to the calls waiting for it."""
         output: QueryOutput | None = None
         try:
-            output = self.inner.run(query, accept, default_graphs, named_graphs)
+            output = compute()
         finally:  # whatever happens, the waiters are released and the flight is gone
             with self._lock:
                 del self._flights[key]
@@ -190,22 +182,14 @@ class CachingQueryRunner:
         assert output is not None  # inner.run returned: had it raised, the exception would have left above
         return _tagged(output, "miss")
 
-    def _wait(
-        self,
-        key: CacheKey,
-        flight: _Flight,
-        query: str,
-        accept: list[str],
-        default_graphs: list[str] | None,
-        named_graphs: list[str] | None,
-    ) -> QueryOutput:
+    def _wait(self, key: CacheKey, flight: _Flight, compute: Callable[[], QueryOutput]) -> QueryOutput:
         """Return the result an identical call is computing; run the query here if that call raised."""
         if not flight.done.wait(self.wait_s):
             raise QueryTimeout(self.wait_s or 0.0)
         if flight.output is not None:
             return _tagged(flight.output, "hit")
         # Not one more flight: the waiters of a failed call run at once, as they would without a cache.
-        output = self.inner.run(query, accept, default_graphs, named_graphs)
+        output = compute()
         with self._lock:
             self._keep(key, output)
         return _tagged(output, "miss")
