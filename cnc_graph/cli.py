@@ -65,8 +65,8 @@ T = TypeVar("T")
 
 
 def settings_for(store: str | None) -> Settings:
-    """Return the settings from the environment, with ``--store`` applied."""
-    return Settings.from_env(store=store)
+    """Return the settings from the environment, with ``--store`` applied (a bad variable: message, exit 2)."""
+    return run(lambda: Settings.from_env(store=store))
 
 
 def run(action: Callable[[], T], lang: str = "en") -> T:

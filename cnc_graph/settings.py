@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
+
+from cnc_graph.errors import InputError
 
 DEFAULT_BASE_IRI = "https://w3id.org/cnc-ma/"
 DEFAULT_STORE = "oxigraph:./var/store"
@@ -45,16 +49,26 @@ class Settings:
             store=env.get("CNC_STORE", DEFAULT_STORE),
             base_iri=_normalise_base(env.get("CNC_BASE_IRI", DEFAULT_BASE_IRI)),
             root=Path(env["CNC_ROOT"]) if env.get("CNC_ROOT") else resources_root(),
-            query_timeout_s=float(env.get("CNC_QUERY_TIMEOUT", "10")),
-            result_limit=int(env.get("CNC_RESULT_LIMIT", "10000")),
-            max_body_bytes=int(env.get("CNC_MAX_BODY_BYTES", "1000000")),
-            query_workers=int(env.get("CNC_QUERY_WORKERS", "0")),
-            sparql_cache_mb=float(env.get("CNC_SPARQL_CACHE_MB", "64")),
+            query_timeout_s=_number(env, "CNC_QUERY_TIMEOUT", "10", float),
+            result_limit=_number(env, "CNC_RESULT_LIMIT", "10000", int),
+            max_body_bytes=_number(env, "CNC_MAX_BODY_BYTES", "1000000", int),
+            query_workers=_number(env, "CNC_QUERY_WORKERS", "0", int),
+            sparql_cache_mb=_number(env, "CNC_SPARQL_CACHE_MB", "64", float),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         if "base_iri" in clean:
             clean["base_iri"] = _normalise_base(str(clean["base_iri"]))
         return replace(settings, **clean) if clean else settings
+
+
+def _number(env: Mapping[str, str], name: str, default: str, kind: type[int] | type[float]) -> Any:
+    """Return the environment variable ``name`` as a number; a value that is not one is an error naming it."""
+    text = env.get(name, default)
+    try:
+        return kind(text)
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise InputError(f"environment variable {name}={text!r} is not {what} (default: {default})") from None
 
 
 def _normalise_base(base: str) -> str:

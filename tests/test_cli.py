@@ -128,3 +128,13 @@ def test_validate_gives_the_same_json_report_with_either_engine() -> None:
 def test_validate_refuses_an_unknown_engine() -> None:
     result = run_cli("validate", str(DATA / "shapes" / "valid-qualification.ttl"), "--engine", "fast")
     assert result.returncode == 2 and "engine" in result.stderr.lower()
+
+
+@pytest.mark.parametrize(
+    ("variable", "expected"),
+    [("CNC_SPARQL_CACHE_MB", "is not a number"), ("CNC_QUERY_WORKERS", "is not a whole number")],
+)
+def test_a_setting_that_is_not_a_number_is_named_with_exit_code_2(variable: str, expected: str) -> None:
+    done = run_cli("query", "ASK {}", "--store", "memory", env={variable: "lots"})
+    assert done.returncode == 2
+    assert variable in done.stderr and expected in done.stderr and "Traceback" not in done.stderr
