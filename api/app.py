@@ -18,9 +18,10 @@ from api.problems import install_problem_handlers, problem
 from cnc_graph import __version__
 from cnc_graph.search import search_index
 from cnc_graph.settings import Settings
-from cnc_graph.sparql_cache import with_result_cache
-from cnc_graph.sparql_runner import make_query_runner
-from cnc_graph.store import GraphStore, open_store
+from cnc_graph.sparql.cache import with_result_cache
+from cnc_graph.sparql.runner import make_query_runner
+from cnc_graph.store.protocol import GraphStore
+from cnc_graph.store.selector import open_store
 
 DESCRIPTION = """Linked-data knowledge graph of Morocco's National Qualifications Framework (CNC): frameworks and
 levels (CNC, EQF, ACQF, ISCED), the register of qualifications, comparisons with their mapping evidence,

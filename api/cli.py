@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from cnc_graph.cli import StoreOption, app, err, run, settings_for
-from cnc_graph.store import open_store
+from cnc_graph.store.selector import open_store
 
 
 @app.command()

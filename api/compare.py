@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query
 
 from api.deps import get_language, get_store
-from cnc_graph.compare import compare_levels, compare_qualifications
+from cnc_graph.compare.levels import compare_levels
+from cnc_graph.compare.qualifications import compare_qualifications
 from cnc_graph.errors import InputError, Location, NotFound
-from cnc_graph.store import GraphStore
+from cnc_graph.store.protocol import GraphStore
 
 router = APIRouter(prefix="/api/compare", tags=["compare"])
 

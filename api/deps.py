@@ -6,7 +6,7 @@ from fastapi import Query, Request
 
 from cnc_graph.labels import LANGUAGES, choose_language
 from cnc_graph.settings import Settings
-from cnc_graph.store import GraphStore
+from cnc_graph.store.protocol import GraphStore
 
 
 def get_store(request: Request) -> GraphStore:

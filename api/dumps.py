@@ -13,14 +13,16 @@ from fastapi.responses import FileResponse, Response
 from api import html
 from api.deps import get_settings, get_store
 from api.negotiation import choose_rdf
-from cnc_graph.cache import public_generation
-from cnc_graph.catalog import catalog as dump_catalog
-from cnc_graph.catalog import dump_keys
 from cnc_graph.errors import NotFound
-from cnc_graph.export import SYNTAXES, dump_name, serialise, write_dump
-from cnc_graph.queries import select, value
+from cnc_graph.publish.catalog import catalog as dump_catalog
+from cnc_graph.publish.catalog import dump_keys
+from cnc_graph.publish.dumps import dump_name, write_dump
+from cnc_graph.publish.serialise import serialise
+from cnc_graph.rdf.query_files import select, value
+from cnc_graph.rdf.syntaxes import SYNTAXES
 from cnc_graph.settings import Settings
-from cnc_graph.store import GraphStore
+from cnc_graph.store.generation import public_generation
+from cnc_graph.store.protocol import GraphStore
 
 router = APIRouter(tags=["dumps"])
 _LOCK = threading.Lock()

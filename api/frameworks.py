@@ -8,10 +8,10 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Path
 
 from api.deps import get_language, get_store
-from cnc_graph.compare import LevelRef, index_for
+from cnc_graph.compare.levels import LevelRef, index_for
 from cnc_graph.labels import pick
-from cnc_graph.queries import select
-from cnc_graph.store import GraphStore
+from cnc_graph.rdf.query_files import select
+from cnc_graph.store.protocol import GraphStore
 
 router = APIRouter(prefix="/api/frameworks", tags=["frameworks"])
 

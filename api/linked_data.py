@@ -12,10 +12,10 @@ from fastapi.responses import JSONResponse, Response
 from api.deps import get_language, get_settings, get_store
 from api.negotiation import choose_rdf
 from api.representations import described_response
-from cnc_graph.export import describe_resource
-from cnc_graph.jsonld import context
+from cnc_graph.publish.describe import describe_resource
+from cnc_graph.rdf.jsonld import context
 from cnc_graph.settings import Settings
-from cnc_graph.store import GraphStore
+from cnc_graph.store.protocol import GraphStore
 
 router = APIRouter(tags=["linked data"])
 

@@ -9,12 +9,12 @@ from fastapi.responses import Response
 from api.deps import get_language, get_settings, get_store
 from api.negotiation import choose_rdf
 from api.representations import described_response
-from cnc_graph.compare import comparable_qualifications
-from cnc_graph.export import describe_qualification
+from cnc_graph.compare.qualifications import comparable_qualifications
 from cnc_graph.labels import pick
+from cnc_graph.publish.describe import describe_qualification
 from cnc_graph.search import search_index
 from cnc_graph.settings import Settings
-from cnc_graph.store import GraphStore
+from cnc_graph.store.protocol import GraphStore
 
 router = APIRouter(prefix="/api/qualifications", tags=["qualifications"])
 

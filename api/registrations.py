@@ -20,12 +20,12 @@ from pydantic import BaseModel, Field
 
 from api.deps import get_settings, get_store
 from api.problems import problem
-from cnc_graph.accounts import Account, account_for_token
-from cnc_graph.card_cells import Cells, cells_from_json, cells_from_jsonld, load_context
-from cnc_graph.export import to_jsonld
-from cnc_graph.registry import Application, Registry, TransitionRefused
+from cnc_graph.card.cells import Cells, cells_from_json, cells_from_jsonld, load_context
+from cnc_graph.publish.serialise import to_jsonld
+from cnc_graph.registry.accounts import Account, account_for_token
+from cnc_graph.registry.service import Application, Registry, TransitionRefused
 from cnc_graph.settings import Settings
-from cnc_graph.store import GraphStore
+from cnc_graph.store.protocol import GraphStore
 
 router = APIRouter(prefix="/api/registrations", tags=["registrations"])
 bearer = HTTPBearer(

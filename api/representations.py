@@ -11,11 +11,12 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from api import html
-from cnc_graph.cache import per_generation
-from cnc_graph.export import SYNTAXES, serialise
 from cnc_graph.labels import pick
+from cnc_graph.publish.serialise import serialise
+from cnc_graph.rdf.syntaxes import SYNTAXES
 from cnc_graph.settings import Settings
-from cnc_graph.store import GraphStore
+from cnc_graph.store.generation import per_generation
+from cnc_graph.store.protocol import GraphStore
 
 
 def context_url(request: Request) -> str:
@@ -45,7 +46,7 @@ def render(
 class RenderedDocuments:
     """Documents already rendered for one state of the public graphs, the most recently used kept.
 
-    Built through ``cnc_graph.cache.per_generation``: a write to a public graph starts a new, empty one.
+    Built through ``cnc_graph.store.generation.per_generation``: a write to a public graph starts a new, empty one.
     """
 
     KEPT = 2_000  # about 10 kB each in JSON-LD

@@ -2,7 +2,7 @@
 
 - ``GET /sparql?query=…``, ``POST`` with ``application/x-www-form-urlencoded`` (``query=…``) or with
   ``application/sparql-query`` (the body is the query, UTF-8); ``default-graph-uri`` and ``named-graph-uri``
-  (repeatable) choose the dataset among the public graphs (see ``cnc_graph.sparql_runner``).
+  (repeatable) choose the dataset among the public graphs (see ``cnc_graph.sparql.runner``).
 - Results by ``Accept`` (or a ``format=`` parameter, which wins): SELECT/ASK as SPARQL JSON (default), XML,
   CSV or TSV; CONSTRUCT/DESCRIBE as Turtle (default), N-Triples, JSON-LD or RDF/XML. A browser asking for
   ``text/html`` gets the query page, and with a query an HTML table of the results.
@@ -18,7 +18,7 @@
 - Queries run off the event loop, in a thread pool of the endpoint's own (``SPARQL_THREADS``), through
   ``request.app.state.query_runner``, so the server keeps answering other requests while one runs.
   ``X-CNC-Results-Truncated: true`` says that the rows were cut at ``result_limit``. With the result cache
-  (``cnc_graph.sparql_cache``), ``X-CNC-Cache: hit`` says the answer was not computed for this request (an
+  (``cnc_graph.sparql.cache``), ``X-CNC-Cache: hit`` says the answer was not computed for this request (an
   identical query on the same public data was), ``miss`` that it was.
 
 CORS is the application's job (its ``CORSMiddleware`` answers preflight requests before this router);
@@ -42,9 +42,9 @@ from fastapi.responses import HTMLResponse, Response
 from api.deps import get_settings
 from api.problems import problem
 from cnc_graph.errors import CncError, InputError, StoreError
-from cnc_graph.namespaces import PREFIXES
-from cnc_graph.sparql_runner import CSV as TEXT_CSV
-from cnc_graph.sparql_runner import (
+from cnc_graph.iris import PREFIXES
+from cnc_graph.sparql.runner import CSV as TEXT_CSV
+from cnc_graph.sparql.runner import (
     GRAPH_MEDIA_TYPES,
     JSON_LD,
     N_TRIPLES,
@@ -96,7 +96,7 @@ FORMATS: dict[str, list[str]] = {
     "html": ["text/html"],
 }
 
-#: The examples of the query page: (title, query). Prefixes in ``cnc_graph.namespaces.PREFIXES`` are
+#: The examples of the query page: (title, query). Prefixes in ``cnc_graph.iris.PREFIXES`` are
 #: declared by the endpoint, and relative IRIs resolve against the base IRI.
 EXAMPLES: list[tuple[str, str]] = [
     (

@@ -14,12 +14,12 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from cnc_graph.build import NOT_VALIDATED, read_sources, summarise
-from cnc_graph.namespaces import graph_iri
+from cnc_graph.ingest.sources import discover_sources
+from cnc_graph.iris import graph_iri
+from cnc_graph.rdf.terms import graph_from_triples
 from cnc_graph.settings import Settings
-from cnc_graph.sources import discover_sources
-from cnc_graph.store import OxigraphStore
-from cnc_graph.terms import graph_from_triples
-from cnc_graph.validate import Validator, load_shapes
+from cnc_graph.store.embedded import OxigraphStore
+from cnc_graph.validation.validator import Validator, load_shapes
 
 
 class Clock:

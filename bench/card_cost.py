@@ -21,9 +21,10 @@ import statistics
 import time
 from pathlib import Path
 
-from cnc_graph.export import describe_qualification, serialise
+from cnc_graph.publish.describe import describe_qualification
+from cnc_graph.publish.serialise import serialise
 from cnc_graph.settings import Settings
-from cnc_graph.store import open_store
+from cnc_graph.store.selector import open_store
 
 CONTEXT_URL = "http://127.0.0.1:8000/context.jsonld"
 

@@ -73,7 +73,7 @@ def _keys_file(path: Path | None, report) -> None:  # noqa: ANN001
 def step_build(a: argparse.Namespace) -> dict[str, object]:
     """cnc_graph.build: read CSV and RDF sources, pyshacl over everything, one store transaction."""
     from cnc_graph.build import build
-    from cnc_graph.store import OxigraphStore
+    from cnc_graph.store.embedded import OxigraphStore
 
     settings = _settings(a.root, a.store)
     store = OxigraphStore(a.store, settings.base_iri)
@@ -100,9 +100,9 @@ def step_build(a: argparse.Namespace) -> dict[str, object]:
 def step_load(a: argparse.Namespace) -> dict[str, object]:
     """Sources into the store *without* validation: only to have a store to serve when the build is over budget."""
     from cnc_graph.build import read_sources
-    from cnc_graph.namespaces import graph_iri
-    from cnc_graph.sources import discover_sources
-    from cnc_graph.store import OxigraphStore
+    from cnc_graph.ingest.sources import discover_sources
+    from cnc_graph.iris import graph_iri
+    from cnc_graph.store.embedded import OxigraphStore
 
     settings = _settings(a.root, a.store)
     start = time.perf_counter()
@@ -119,7 +119,7 @@ def step_naive(a: argparse.Namespace) -> dict[str, object]:
     """The naive path: rdflib parses the data (N-Triples) and pyshacl validates the whole graph (its results kept)."""
     import rdflib
 
-    from cnc_graph.validate import Validator, load_shapes
+    from cnc_graph.validation.validator import Validator, load_shapes
 
     start = time.perf_counter()
     data = rdflib.Graph().parse(str(a.dump), format="nt")
@@ -143,9 +143,9 @@ def step_naive(a: argparse.Namespace) -> dict[str, object]:
 
 
 def step_reimport(a: argparse.Namespace) -> dict[str, object]:
-    """cnc_graph.imports.import_inventory of the 1,000-row file into the built store (library path)."""
-    from cnc_graph.imports import import_inventory
-    from cnc_graph.store import OxigraphStore
+    """cnc_graph.importing.import_inventory of the 1,000-row file into the built store (library path)."""
+    from cnc_graph.importing import import_inventory
+    from cnc_graph.store.embedded import OxigraphStore
 
     settings = _settings(a.root, a.store)
     store = OxigraphStore(a.store, settings.base_iri)
@@ -170,8 +170,8 @@ def step_card(a: argparse.Namespace) -> dict[str, object]:
     import csv
 
     from bench.generate import HEADER
-    from cnc_graph.imports import import_inventory
-    from cnc_graph.store import OxigraphStore
+    from cnc_graph.importing import import_inventory
+    from cnc_graph.store.embedded import OxigraphStore
 
     settings = _settings(a.root, a.store)
     store = OxigraphStore(a.store, settings.base_iri, read_only=True)
@@ -205,12 +205,12 @@ def step_diff(a: argparse.Namespace) -> dict[str, object]:
     """Differential test on a corpus with faults: the library's compiled paths vs pyshacl on the whole graph."""
     from cnc_graph.build import NOT_VALIDATED, read_sources
     from cnc_graph.errors import InputErrors, ValidationFailed
-    from cnc_graph.imports import _owner, import_inventory, store_triples, validator_for
+    from cnc_graph.importing import _owner, import_inventory, store_triples, validator_for
     from cnc_graph.ingest.inventory import read_inventory_file
-    from cnc_graph.namespaces import graph_iri
-    from cnc_graph.sources import discover_sources
-    from cnc_graph.store import OxigraphStore
-    from cnc_graph.validate import ValidationReport, Validator
+    from cnc_graph.ingest.sources import discover_sources
+    from cnc_graph.iris import graph_iri
+    from cnc_graph.store.embedded import OxigraphStore
+    from cnc_graph.validation.validator import ValidationReport, Validator
 
     settings = _settings(a.root)
     library = validator_for(settings)
@@ -452,7 +452,7 @@ def dump_store(store_path: Path, base: str, data_nt: Path, all_nq: Path) -> None
     """Write the validated data graphs as N-Triples (naive path input) and every public graph as N-Quads."""
     import pyoxigraph as ox
 
-    from cnc_graph.namespaces import graph_iri, is_public_graph
+    from cnc_graph.iris import graph_iri, is_public_graph
 
     store = ox.Store.read_only(str(store_path))
     skip = {graph_iri(base, "shapes"), graph_iri(base, "ontology"), graph_iri(base, "build")}

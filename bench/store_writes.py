@@ -18,10 +18,10 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from cnc_graph.build import read_sources
-from cnc_graph.namespaces import graph_iri
+from cnc_graph.ingest.sources import discover_sources
+from cnc_graph.iris import graph_iri
 from cnc_graph.settings import DEFAULT_BASE_IRI
-from cnc_graph.sources import discover_sources
-from cnc_graph.store import OxigraphStore
+from cnc_graph.store.embedded import OxigraphStore
 
 
 def _altered(triples: list[ox.Triple], changed: int) -> list[ox.Triple]:

@@ -11,13 +11,14 @@ import pyoxigraph as ox
 
 from cnc_graph import __version__
 from cnc_graph.errors import ValidationFailed
-from cnc_graph.namespaces import DCT, OWL, RDF, VOID, XSD, graph_iri
-from cnc_graph.queries import select, value
+from cnc_graph.ingest.readers import readers
+from cnc_graph.ingest.sources import Source, discover_sources
+from cnc_graph.iris import DCT, OWL, RDF, VOID, XSD, graph_iri
+from cnc_graph.rdf.query_files import select, value
+from cnc_graph.rdf.terms import graph_from_triples
 from cnc_graph.settings import Settings
-from cnc_graph.sources import Source, discover_sources, readers
-from cnc_graph.store import GraphStore
-from cnc_graph.terms import graph_from_triples
-from cnc_graph.validate import ValidationReport, Validator, load_shapes
+from cnc_graph.store.protocol import GraphStore
+from cnc_graph.validation.validator import ValidationReport, Validator, load_shapes
 
 Progress = Callable[[str, int, int], None]
 NOT_VALIDATED = ("shapes", "ontology")

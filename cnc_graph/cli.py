@@ -18,8 +18,9 @@ from rich.table import Table
 
 from cnc_graph.errors import CncError, InputError, InputErrors, ValidationFailed
 from cnc_graph.settings import Settings
-from cnc_graph.store import GraphStore, open_store
-from cnc_graph.validate import ValidationReport, Validator
+from cnc_graph.store.protocol import GraphStore
+from cnc_graph.store.selector import open_store
+from cnc_graph.validation.validator import ValidationReport, Validator
 
 app = typer.Typer(
     help="CNC Graph: the linked-data knowledge graph of Morocco's National Qualifications Framework.",
@@ -191,8 +192,8 @@ def validate(
     ] = Engine.auto,
 ) -> None:
     """Validate RDF files with the shapes; exit 1 on any violation."""
-    from cnc_graph.imports import store_triples, validator_for
-    from cnc_graph.rdf_files import parse_rdf_file
+    from cnc_graph.importing import store_triples, validator_for
+    from cnc_graph.rdf.files import parse_rdf_file
 
     settings = settings_for(store)
 
@@ -323,8 +324,8 @@ def import_inventory(
     lang: LangOption = "fr",
 ) -> None:
     """Import one sub-sector's inventory into its named graph, atomically; any violation imports nothing."""
-    from cnc_graph.imports import ImportResult
-    from cnc_graph.imports import import_inventory as do_import
+    from cnc_graph.importing import ImportResult
+    from cnc_graph.importing import import_inventory as do_import
 
     settings = settings_for(store)
 
@@ -359,8 +360,8 @@ def import_esco(
     lang: LangOption = "fr",
 ) -> None:
     """Import the official ESCO CSV distribution into graph/esco, replacing it atomically."""
-    from cnc_graph.esco_import import EscoImportResult
-    from cnc_graph.esco_import import import_esco as do_import
+    from cnc_graph.ingest.esco_import import EscoImportResult
+    from cnc_graph.ingest.esco_import import import_esco as do_import
 
     settings = settings_for(store)
 
@@ -400,7 +401,7 @@ def import_esco(
 def _print_located(
     report: ValidationReport, lines: dict[str, int], source: str, lang: str, warnings_only: bool = False
 ) -> None:
-    from cnc_graph.imports import locate
+    from cnc_graph.importing import locate
 
     for r in report.results:
         if warnings_only and r.severity == "Violation":
@@ -413,7 +414,7 @@ def _print_located(
 def _write_report(path: Path | None, report: ValidationReport, lines: dict[str, int], source: str) -> None:
     if path is None:
         return
-    from cnc_graph.imports import locate
+    from cnc_graph.importing import locate
 
     payload = [
         r.to_dict() | {"line": locate(r, lines, source).line, "column": locate(r, lines, source).field}
@@ -436,7 +437,7 @@ def compare_levels_command(
     store: StoreOption = None,
 ) -> None:
     """Show the levels of another framework that match a level, with relation, confidence and path."""
-    from cnc_graph.compare import compare_levels
+    from cnc_graph.compare.levels import compare_levels
 
     settings = settings_for(store)
 
@@ -476,7 +477,7 @@ def compare_command(
     store: StoreOption = None,
 ) -> None:
     """Compare two qualifications side by side: levels everywhere, field, ESCO skills and occupations."""
-    from cnc_graph.compare import compare_qualifications
+    from cnc_graph.compare.qualifications import compare_qualifications
 
     settings = settings_for(store)
 
@@ -530,7 +531,9 @@ def export(
     store: StoreOption = None,
 ) -> None:
     """Write a dump of the public graph (or one graph) — the same files `/dumps` serves — or the ELM export."""
-    from cnc_graph.export import dump_name, elm_export, syntax, write_dump
+    from cnc_graph.publish.dumps import dump_name, write_dump
+    from cnc_graph.publish.elm import elm_export
+    from cnc_graph.rdf.syntaxes import syntax
 
     settings = settings_for(store)
 
@@ -582,7 +585,7 @@ def users_add(
     store: StoreOption = None,
 ) -> None:
     """Create an account and print its token: once, alone on the last line (only its hash is kept)."""
-    from cnc_graph.accounts import add_account
+    from cnc_graph.registry.accounts import add_account
 
     settings = settings_for(store)
 
@@ -607,7 +610,7 @@ def users_revoke(
     store: StoreOption = None,
 ) -> None:
     """Revoke an account: its token stops working at once; the account stays in the audit trail."""
-    from cnc_graph.accounts import revoke_account
+    from cnc_graph.registry.accounts import revoke_account
 
     settings = settings_for(store)
 
@@ -622,7 +625,7 @@ def users_revoke(
 @users_app.command("list")
 def users_list(store: StoreOption = None) -> None:
     """List the accounts (never their tokens)."""
-    from cnc_graph.accounts import list_accounts
+    from cnc_graph.registry.accounts import list_accounts
 
     settings = settings_for(store)
 

@@ -17,14 +17,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 
-from cnc_graph.cache import per_generation
-from cnc_graph.card import SUBSECTORS
-from cnc_graph.compare import GraphIndex, compare_levels, index_for
+from cnc_graph.card.fields import SUBSECTORS
+from cnc_graph.compare.levels import GraphIndex, compare_levels, index_for
 from cnc_graph.errors import InputError, Location, NotFound
+from cnc_graph.iris import CNC, SKOS
 from cnc_graph.labels import pick
-from cnc_graph.namespaces import CNC, SKOS
-from cnc_graph.queries import load_query
-from cnc_graph.store import GraphStore
+from cnc_graph.rdf.query_files import load_query
+from cnc_graph.store.generation import per_generation
+from cnc_graph.store.protocol import GraphStore
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 DCT_TITLE = "http://purl.org/dc/terms/title"

@@ -11,7 +11,7 @@ import pytest
 
 from cnc_graph.build import BuildSummary, build
 from cnc_graph.settings import Settings
-from cnc_graph.store import OxigraphStore
+from cnc_graph.store.embedded import OxigraphStore
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.html import escape
 from cnc_graph.settings import Settings
-from cnc_graph.store import OxigraphStore
+from cnc_graph.store.embedded import OxigraphStore
 
 TITLE = "http://purl.org/dc/terms/title"
 

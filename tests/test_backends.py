@@ -28,16 +28,20 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from cnc_graph.build import BuildSummary, build, summarise
-from cnc_graph.compare import comparable_qualifications, compare_levels, compare_qualifications
+from cnc_graph.compare.levels import compare_levels
+from cnc_graph.compare.qualifications import comparable_qualifications, compare_qualifications
 from cnc_graph.errors import StoreError, ValidationFailed
-from cnc_graph.export import describe_qualification, dump_name, write_dump
-from cnc_graph.imports import import_inventory
-from cnc_graph.namespaces import DCT, graph_iri
-from cnc_graph.queries import load_query
-from cnc_graph.remote_store import _construct_pages
+from cnc_graph.importing import import_inventory
+from cnc_graph.iris import DCT, graph_iri
+from cnc_graph.publish.describe import describe_qualification
+from cnc_graph.publish.dumps import dump_name, write_dump
+from cnc_graph.rdf.query_files import load_query
 from cnc_graph.search import search_index
 from cnc_graph.settings import Settings
-from cnc_graph.store import GraphStore, OxigraphStore, open_store
+from cnc_graph.store.embedded import OxigraphStore
+from cnc_graph.store.protocol import GraphStore
+from cnc_graph.store.remote import _construct_pages
+from cnc_graph.store.selector import open_store
 from tests import servers
 from tests.conftest import DATA, ROOT
 from tests.live import live_server

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from cnc_graph.cache import per_generation
+from cnc_graph.store.generation import per_generation
 
 
 class FakeStore:

@@ -12,8 +12,8 @@ import pytest
 from openpyxl import load_workbook
 from rdflib import Graph, URIRef
 
-from cnc_graph import card
-from cnc_graph.card_docs import (
+from cnc_graph.card import fields as card
+from cnc_graph.card.docs import (
     CNCSH,
     CSV_EN_PATH,
     CSV_FR_PATH,
@@ -37,10 +37,10 @@ from cnc_graph.card_docs import (
 from cnc_graph.errors import InputError, InputErrors
 from cnc_graph.ingest.inventory import ORG_COLUMNS, inventory_to_rdf, organisations_to_rdf
 from cnc_graph.ingest.table import Table, read_table
-from cnc_graph.namespaces import SH
+from cnc_graph.iris import SH
 from tests.conftest import BASE, DATA, ROOT
 
-REGENERATE = "run `python -m cnc_graph.card_docs` to regenerate it"
+REGENERATE = "run `python -m cnc_graph.card.docs` to regenerate it"
 VALID = DATA / "inventory" / "valid.csv"
 BOM = b"\xef\xbb\xbf"
 

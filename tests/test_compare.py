@@ -5,19 +5,10 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from cnc_graph.compare import (
-    BROAD,
-    CLOSE,
-    EXACT,
-    NARROW,
-    RELATED,
-    comparable_qualifications,
-    compare_levels,
-    compare_qualifications,
-    compose,
-)
+from cnc_graph.compare.levels import BROAD, CLOSE, EXACT, NARROW, RELATED, compare_levels, compose
+from cnc_graph.compare.qualifications import comparable_qualifications, compare_qualifications
 from cnc_graph.errors import InputError, NotFound
-from cnc_graph.store import OxigraphStore
+from cnc_graph.store.embedded import OxigraphStore
 from tests.conftest import run_cli
 
 COMPOSITION = [

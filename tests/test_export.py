@@ -15,11 +15,14 @@ import pytest
 import rdflib
 from rdflib.namespace import SH
 
-from cnc_graph.export import _parsed_context, describe_qualification, elm_export, serialise, to_jsonld, write_dump
-from cnc_graph.jsonld import context
+from cnc_graph.publish.describe import describe_qualification
+from cnc_graph.publish.dumps import write_dump
+from cnc_graph.publish.elm import elm_export
+from cnc_graph.publish.serialise import _parsed_context, serialise, to_jsonld
+from cnc_graph.rdf.jsonld import context
+from cnc_graph.rdf.terms import graph_from_triples
 from cnc_graph.settings import Settings
-from cnc_graph.store import OxigraphStore
-from cnc_graph.terms import graph_from_triples
+from cnc_graph.store.embedded import OxigraphStore
 from tests.conftest import DATA, run_cli
 from tests.conftest import REFERENCE as SHARED
 

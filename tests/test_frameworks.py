@@ -6,7 +6,7 @@ import re
 
 import pyoxigraph as ox
 
-from cnc_graph.store import OxigraphStore
+from cnc_graph.store.embedded import OxigraphStore
 from tests.conftest import REFERENCE as SHARED
 
 ELM = SHARED / "elm"

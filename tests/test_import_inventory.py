@@ -10,9 +10,9 @@ import pytest
 
 from cnc_graph.build import build
 from cnc_graph.errors import InputError, InputErrors, ValidationFailed
-from cnc_graph.imports import import_inventory, locate
+from cnc_graph.importing import import_inventory, locate
 from cnc_graph.settings import Settings
-from cnc_graph.store import OxigraphStore
+from cnc_graph.store.embedded import OxigraphStore
 from tests.conftest import DATA, run_cli
 
 FIXTURES = DATA / "inventory"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 import pytest
 
-from cnc_graph.store import OxigraphStore
+from cnc_graph.store.embedded import OxigraphStore
 from tests.conftest import BASE
 
 QUALIFICATIONS = """

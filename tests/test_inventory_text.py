@@ -7,7 +7,7 @@ import pytest
 
 from cnc_graph.ingest.inventory import card_to_triples, inventory_to_rdf
 from cnc_graph.ingest.table import read_csv_bytes
-from cnc_graph.namespaces import CNC, DCT
+from cnc_graph.iris import CNC, DCT
 from tests.conftest import BASE
 
 TRICKY_TEXTS = [

@@ -8,7 +8,7 @@ import pyoxigraph as ox
 import pytest
 
 from cnc_graph.errors import InputError
-from cnc_graph.rdf_files import parse_rdf_bytes, parse_rdf_file
+from cnc_graph.rdf.files import parse_rdf_bytes, parse_rdf_file
 from tests.conftest import BASE, DATA
 
 

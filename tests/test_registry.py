@@ -10,8 +10,13 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from cnc_graph import card
-from cnc_graph.accounts import (
+from cnc_graph.card import fields as card
+from cnc_graph.card.cells import card_json, cells_from_json, cells_from_jsonld, cells_from_triples, load_context
+from cnc_graph.errors import Conflict, Forbidden, InputError, InputErrors, NotFound, StoreError, ValidationFailed
+from cnc_graph.ingest.inventory import card_to_triples, organisations_to_rdf
+from cnc_graph.ingest.table import read_table
+from cnc_graph.rdf.files import parse_rdf_file
+from cnc_graph.registry.accounts import (
     Account,
     account_for_token,
     accounts_graph,
@@ -20,12 +25,7 @@ from cnc_graph.accounts import (
     revoke_account,
     token_hash,
 )
-from cnc_graph.card_cells import card_json, cells_from_json, cells_from_jsonld, cells_from_triples, load_context
-from cnc_graph.errors import Conflict, Forbidden, InputError, InputErrors, NotFound, StoreError, ValidationFailed
-from cnc_graph.ingest.inventory import card_to_triples, organisations_to_rdf
-from cnc_graph.ingest.table import read_table
-from cnc_graph.rdf_files import parse_rdf_file
-from cnc_graph.registry import (
+from cnc_graph.registry.service import (
     TRANSITIONS,
     PreconditionFailed,
     Registry,
@@ -36,7 +36,7 @@ from cnc_graph.registry import (
     next_state,
 )
 from cnc_graph.settings import Settings
-from cnc_graph.store import OxigraphStore
+from cnc_graph.store.embedded import OxigraphStore
 from tests.conftest import BASE, ROOT
 
 # --- the state machine ---------------------------------------------------------------------------

@@ -15,10 +15,12 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from cnc_graph import remote_store
 from cnc_graph.errors import InputError, StoreError
-from cnc_graph.namespaces import XSD
-from cnc_graph.remote_store import (
+from cnc_graph.iris import XSD
+from cnc_graph.store import remote as remote_store
+from cnc_graph.store.embedded import OxigraphStore
+from cnc_graph.store.protocol import GraphStore
+from cnc_graph.store.remote import (
     Endpoints,
     QueryRejected,
     RemoteTriples,
@@ -26,7 +28,7 @@ from cnc_graph.remote_store import (
     parse_endpoints,
     strip_dataset_clauses,
 )
-from cnc_graph.store import GraphStore, OxigraphStore, open_store, parse_selector
+from cnc_graph.store.selector import open_store, parse_selector
 from tests import servers
 from tests.conftest import BASE, run_cli
 

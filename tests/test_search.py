@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cnc_graph.search import SearchIndex, Summary, normalise
-from cnc_graph.store import OxigraphStore
+from cnc_graph.store.embedded import OxigraphStore
 
 NEEDLES = [
     "technicien",

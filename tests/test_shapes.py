@@ -144,8 +144,8 @@ def test_fixture_yields_exactly_the_intended_violations(
 
 @pytest.mark.parametrize("fixture", sorted(f for f, expected in EXPECTED.items() if expected))
 def test_our_validator_reports_each_violation_in_french_and_english(fixture: str) -> None:
-    from cnc_graph.imports import validator_for
-    from cnc_graph.rdf_files import parse_rdf_file
+    from cnc_graph.importing import validator_for
+    from cnc_graph.rdf.files import parse_rdf_file
     from cnc_graph.settings import Settings
 
     validator = validator_for(Settings(store="memory", root=ROOT))

@@ -24,10 +24,9 @@ import uvicorn
 from api.app import create_app
 from api.sparql import CACHE_HEADER
 from cnc_graph.errors import InputError, StoreError
-from cnc_graph.remote_store import SparqlEndpointStore
 from cnc_graph.settings import Settings
-from cnc_graph.sparql_cache import CachingQueryRunner, cache_key, entry_size, with_result_cache
-from cnc_graph.sparql_runner import (
+from cnc_graph.sparql.cache import CachingQueryRunner, cache_key, entry_size, with_result_cache
+from cnc_graph.sparql.runner import (
     CSV,
     SPARQL_JSON,
     InlineQueryRunner,
@@ -36,7 +35,8 @@ from cnc_graph.sparql_runner import (
     QueryTimeout,
     is_volatile,
 )
-from cnc_graph.store import OxigraphStore
+from cnc_graph.store.embedded import OxigraphStore
+from cnc_graph.store.remote import SparqlEndpointStore
 from tests import servers
 from tests.conftest import BASE, ROOT
 

@@ -34,9 +34,8 @@ from SPARQLWrapper import CSV, JSON, JSONLD, N3, RDFXML, TSV, TURTLE, XML, SPARQ
 from api.problems import install_problem_handlers
 from api.sparql import EXAMPLES, TRUNCATED_HEADER, router
 from cnc_graph.errors import InputError
-from cnc_graph.remote_store import SparqlEndpointStore
 from cnc_graph.settings import Settings
-from cnc_graph.sparql_runner import (
+from cnc_graph.sparql.runner import (
     InlineQueryRunner,
     ProcessQueryRunner,
     QueryRunner,
@@ -44,7 +43,9 @@ from cnc_graph.sparql_runner import (
     make_query_runner,
     only_public_graphs,
 )
-from cnc_graph.store import GraphStore, OxigraphStore
+from cnc_graph.store.embedded import OxigraphStore
+from cnc_graph.store.protocol import GraphStore
+from cnc_graph.store.remote import SparqlEndpointStore
 from tests import servers
 from tests.conftest import BASE
 

@@ -10,7 +10,9 @@ import pyoxigraph as ox
 import pytest
 
 from cnc_graph.errors import StoreError
-from cnc_graph.store import GraphStore, OxigraphStore, open_store, parse_selector
+from cnc_graph.store.embedded import OxigraphStore
+from cnc_graph.store.protocol import GraphStore
+from cnc_graph.store.selector import open_store, parse_selector
 from tests.conftest import BASE
 
 G = BASE + "graph/test"
@@ -112,7 +114,7 @@ def test_a_locked_store_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "store"
     holder = open_store(str(path), BASE)
     code = (
-        "import sys\nfrom cnc_graph.store import open_store\nfrom cnc_graph.errors import StoreError\n"
+        "import sys\nfrom cnc_graph.store.selector import open_store\nfrom cnc_graph.errors import StoreError\n"
         f"try:\n    open_store({str(path)!r}, {BASE!r})\nexcept StoreError as e:\n    print(e); sys.exit(3)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

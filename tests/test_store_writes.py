@@ -17,7 +17,7 @@ import pyoxigraph as ox
 import pytest
 
 from cnc_graph.errors import StoreError
-from cnc_graph.store import INCOMPLETE_MARKER, OxigraphStore
+from cnc_graph.store.embedded import INCOMPLETE_MARKER, OxigraphStore
 from tests.conftest import BASE
 
 G = BASE + "graph/test"
@@ -185,7 +185,7 @@ def test_a_bulk_load_killed_half_way_is_never_served_and_is_undone(tmp_path: Pat
     path = tmp_path / "store"
     code = f"""
 import os, pathlib, pyoxigraph as ox
-from cnc_graph.store import OxigraphStore
+from cnc_graph.store.embedded import OxigraphStore
 store = OxigraphStore(pathlib.Path({str(path)!r}), {BASE!r})
 store.bulk_load_min_quads = 1
 inner = store._store

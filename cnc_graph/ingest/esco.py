@@ -29,7 +29,7 @@ import pyoxigraph as ox
 
 from cnc_graph.errors import InputError, Location
 from cnc_graph.ingest.table import MAX_FIELD_CHARS
-from cnc_graph.namespaces import DCAT, DCT, ESCO_MODEL, RDF, SKOS, XSD
+from cnc_graph.iris import DCAT, DCT, ESCO_MODEL, RDF, SKOS, XSD
 
 ESCO = "http://data.europa.eu/esco/"
 ESCO_SITE = "https://esco.ec.europa.eu/"

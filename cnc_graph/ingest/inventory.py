@@ -2,7 +2,7 @@
 
 Only what is needed to build RDF is checked here — that a level is a number, a date is a date, a
 reference is a known key. Whether a field is required or a reference exists is the shapes' job;
-``cnc_graph.imports`` maps their results back to the row and column.
+``cnc_graph.importing`` maps their results back to the row and column.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from cnc_graph import card
+from cnc_graph.card import fields as card
 from cnc_graph.errors import InputError, InputErrors, Location
+from cnc_graph.ingest.sources import Source
 from cnc_graph.ingest.table import Row, Table, read_table
-from cnc_graph.namespaces import CNC, DCT, FOAF, RDF, SKOS, XSD
-from cnc_graph.sources import Source
+from cnc_graph.iris import CNC, DCT, FOAF, RDF, SKOS, XSD
 
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,63}$")
 ORG_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")

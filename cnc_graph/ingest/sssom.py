@@ -17,9 +17,9 @@ import pyoxigraph as ox
 import yaml
 
 from cnc_graph.errors import InputError, InputErrors, Location
-from cnc_graph.namespaces import CNC, RDF, RDFS, SEMAPV, SKOS, XSD
+from cnc_graph.ingest.sources import Source
+from cnc_graph.iris import CNC, RDF, RDFS, SEMAPV, SKOS, XSD
 from cnc_graph.settings import DEFAULT_BASE_IRI
-from cnc_graph.sources import Source
 
 MATCH_PREDICATES = tuple(SKOS + p for p in ("exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch"))
 REQUIRED_METADATA = ("mapping_set_id", "curie_map", "license")

@@ -12,9 +12,9 @@ from collections.abc import Iterable, Sequence
 
 import pyoxigraph as ox
 
-from cnc_graph.namespaces import CNC, RDF, SKOS
-from cnc_graph.queries import select
-from cnc_graph.store import GraphStore
+from cnc_graph.iris import CNC, RDF, SKOS
+from cnc_graph.rdf.query_files import select
+from cnc_graph.store.protocol import GraphStore
 
 NOWHERE = "urn:cnc:no-graph"
 _TYPE = ox.NamedNode(RDF + "type")

@@ -8,17 +8,17 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from cnc_graph import card
+from cnc_graph.card import fields as card
 from cnc_graph.errors import InputError, InputErrors, Location, ValidationFailed
 from cnc_graph.ingest.inventory import read_inventory_file
-from cnc_graph.namespaces import graph_iri
-from cnc_graph.queries import load_query, select, value
-from cnc_graph.rdf_files import parse_rdf_file
+from cnc_graph.iris import graph_iri
+from cnc_graph.rdf.files import parse_rdf_file
+from cnc_graph.rdf.query_files import load_query, select, value
+from cnc_graph.rdf.terms import graph_from_triples
 from cnc_graph.settings import Settings
-from cnc_graph.store import GraphStore
-from cnc_graph.terms import graph_from_triples
-from cnc_graph.validate import ValidationReport, ValidationResult, Validator, load_shapes
-from cnc_graph.validation_context import record_context, record_subjects
+from cnc_graph.store.protocol import GraphStore
+from cnc_graph.validation.context import record_context, record_subjects
+from cnc_graph.validation.validator import ValidationReport, ValidationResult, Validator, load_shapes
 
 
 @dataclass

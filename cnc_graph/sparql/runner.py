@@ -67,10 +67,11 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-from cnc_graph.cache import public_generation
 from cnc_graph.errors import CncError, InputError, StoreError
-from cnc_graph.namespaces import PREFIXES, RDF, XSD, is_public_graph
-from cnc_graph.store import GraphStore, OxigraphStore
+from cnc_graph.iris import PREFIXES, RDF, XSD, is_public_graph
+from cnc_graph.store.embedded import OxigraphStore
+from cnc_graph.store.generation import public_generation
+from cnc_graph.store.protocol import GraphStore
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -132,7 +133,7 @@ _SNAPSHOTS_PREFIX = ".cnc-sparql-snapshots-"
 class QueryOutput:
     """A serialised query result: the bytes, their media type, whether rows were cut, and the query form.
 
-    ``cache`` is set by a result cache (``cnc_graph.sparql_cache``): ``hit`` when the bytes were not computed
+    ``cache`` is set by a result cache (``cnc_graph.sparql.cache``): ``hit`` when the bytes were not computed
     for this call, ``miss`` when they were; None when no cache stands in front of the runner.
     """
 

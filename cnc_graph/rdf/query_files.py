@@ -8,7 +8,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from cnc_graph.errors import CncError
-from cnc_graph.store import GraphStore, Term
+from cnc_graph.store.protocol import GraphStore, Term
 
 QUERY_DIR = Path(__file__).parent / "queries"
 

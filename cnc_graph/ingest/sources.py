@@ -1,14 +1,13 @@
-"""The sources the build loads, each into its own named graph, and how each kind is read."""
+"""The sources the build loads, each into its own named graph, and the reader of RDF sources."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from cnc_graph.rdf_files import parse_rdf_file
+from cnc_graph.rdf.files import parse_rdf_file
 
 RDF_SUFFIXES = (".ttl", ".nt", ".jsonld", ".rdf")
 
@@ -20,9 +19,6 @@ class Source:
     key: str
     kind: str
     files: tuple[Path, ...]
-
-
-Reader = Callable[[Source, str], list[ox.Triple]]
 
 
 def read_rdf(source: Source, base_iri: str) -> list[ox.Triple]:
@@ -65,16 +61,3 @@ def discover_sources(root: Path) -> list[Source]:
     for path in _rdf_files(root / "mappings"):
         sources.append(Source(f"mappings/{path.stem}", "rdf", (path,)))
     return sources
-
-
-def readers() -> dict[str, Reader]:
-    """Return the reader of each source kind."""
-    from cnc_graph.ingest.inventory import read_inventory_source, read_organisations_source
-    from cnc_graph.ingest.sssom import read_sssom_source
-
-    return {
-        "rdf": read_rdf,
-        "inventory": read_inventory_source,
-        "organisations": read_organisations_source,
-        "sssom": read_sssom_source,
-    }

@@ -109,8 +109,9 @@ from SPARQLWrapper.SPARQLExceptions import (
 from urllib3.exceptions import NewConnectionError
 
 from cnc_graph.errors import InputError, StoreError
-from cnc_graph.namespaces import PREFIXES, XSD, is_public_graph, staging_graph_iri
-from cnc_graph.store import StoreTransaction, Term, bind_values
+from cnc_graph.iris import PREFIXES, XSD, is_public_graph, staging_graph_iri
+from cnc_graph.sparql.text import bind_values
+from cnc_graph.store.protocol import StoreTransaction, Term
 
 T = TypeVar("T")
 
@@ -591,9 +592,9 @@ class SparqlEndpointStore:
                 text = f"SPARQL endpoint {url}: {what}: {message}{tries}"
                 status = getattr(exc, "status", None) or _STATUS.get(type(exc))
                 if status == 404:
-                    text += " (check the store selector: see cnc_graph.remote_store for the endpoint conventions)"
+                    text += " (check the store selector: see cnc_graph.store.remote for the endpoint conventions)"
                 if self.endpoints.dialect == "virtuoso" and "SECURITY" in message:
-                    text += ' (grant SPARQL_UPDATE to "SPARQL" in Virtuoso: see cnc_graph.remote_store)'
+                    text += ' (grant SPARQL_UPDATE to "SPARQL" in Virtuoso: see cnc_graph.store.remote)'
                 if status == 400 and what == "query":
                     raise QueryRejected(text) from exc
                 raise StoreError(text) from exc

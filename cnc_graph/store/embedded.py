@@ -13,87 +13,18 @@ public named graphs as their default graph; private and staging graphs are never
 from __future__ import annotations
 
 import os
-import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, runtime_checkable
 
 import pyoxigraph as ox
 
 from cnc_graph.errors import InputError, StoreError
-from cnc_graph.namespaces import PREFIXES, is_public_graph, staging_graph_iri
-
-Term = ox.NamedNode | ox.BlankNode | ox.Literal
-QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
-
-
-@dataclass
-class StoreTransaction:
-    """Changes collected inside ``GraphStore.transaction()`` and applied together at its end."""
-
-    replacements: dict[str, list[ox.Triple]] = field(default_factory=dict)
-    additions: dict[str, list[ox.Triple]] = field(default_factory=dict)
-    drops: set[str] = field(default_factory=set)
-
-    def replace_graph(self, graph: str, triples: Iterable[ox.Triple]) -> None:
-        """Schedule ``graph`` to hold exactly ``triples`` after the commit."""
-        self.drops.discard(graph)
-        self.additions.pop(graph, None)
-        self.replacements[graph] = list(triples)
-
-    def add(self, graph: str, triples: Iterable[ox.Triple]) -> None:
-        """Schedule ``triples`` to be added to ``graph``."""
-        if graph in self.replacements:
-            self.replacements[graph].extend(triples)
-        else:
-            self.additions.setdefault(graph, []).extend(triples)
-
-    def drop_graph(self, graph: str) -> None:
-        """Schedule ``graph`` to be removed."""
-        self.replacements.pop(graph, None)
-        self.additions.pop(graph, None)
-        self.drops.add(graph)
-
-
-@runtime_checkable
-class GraphStore(Protocol):
-    """What the library needs from a quad store, whatever the backend."""
-
-    base_iri: str
-
-    def query(
-        self,
-        sparql: str,
-        *,
-        bindings: Mapping[str, Term | Sequence[Term]] | None = None,
-        public_only: bool = True,
-    ) -> QueryResult:
-        """Run a SPARQL query; without a dataset clause it sees the union of public graphs."""
-        ...
-
-    def transaction(self) -> Iterator[StoreTransaction]:
-        """Collect changes and apply them all at once, or none if anything fails."""
-        ...
-
-    def replace_graph(self, graph: str, triples: Iterable[ox.Triple]) -> None:
-        """Make ``graph`` hold exactly ``triples``, atomically."""
-        ...
-
-    def add(self, graph: str, triples: Iterable[ox.Triple]) -> None:
-        """Add ``triples`` to ``graph``, atomically."""
-        ...
-
-    def graphs(self, public_only: bool = False) -> dict[str, int]:
-        """Return the named graphs with their triple counts."""
-        ...
-
-    def close(self) -> None:
-        """Release the store (flush, unlock)."""
-        ...
+from cnc_graph.iris import PREFIXES, is_public_graph, staging_graph_iri
+from cnc_graph.sparql.text import bind_values
+from cnc_graph.store.protocol import QueryResult, StoreTransaction, Term
 
 
 class OxigraphStore:
@@ -432,32 +363,6 @@ def _sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
-_VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-def bind_values(sparql: str, bindings: Mapping[str, Term | Sequence[Term]]) -> str:
-    """Return ``sparql`` with ``VALUES`` for ``bindings`` at the start of its outer WHERE block.
-
-    A binding is one term or a sequence of terms (then the variable takes each in turn). Terms are
-    written in their N-Triples form, which pyoxigraph escapes strictly: a bound value can never
-    change the shape of the query.
-    """
-    match = _WHERE.search(sparql)
-    if match is None:
-        raise ValueError("a query with bindings needs an explicit WHERE { … } block")
-    clauses = []
-    for name, bound in bindings.items():
-        if not _VARIABLE.fullmatch(name):
-            raise ValueError(f"invalid variable name {name!r}")
-        terms = [bound] if isinstance(bound, ox.NamedNode | ox.Literal | ox.BlankNode) else list(bound)
-        for term in terms:
-            if not isinstance(term, ox.NamedNode | ox.Literal):
-                raise TypeError(f"binding ?{name} must be IRIs or literals")
-        clauses.append(f"VALUES ?{name} {{ {' '.join(str(term) for term in terms)} }}")
-    return sparql[: match.end()] + " " + " ".join(clauses) + " " + sparql[match.end() :]
-
-
 def _open_oxigraph(path: Path | None, read_only: bool) -> ox.Store:
     if path is None:
         return ox.Store()
@@ -494,25 +399,3 @@ def _open_oxigraph(path: Path | None, read_only: bool) -> ox.Store:
                 "stop that process or use another --store"
             ) from exc
         raise StoreError(f"cannot open store {path}: {text}") from exc
-
-
-def parse_selector(selector: str) -> tuple[str, str]:
-    """Split a store selector into (kind, location): ('oxigraph', path|'memory') or ('http', url|selector)."""
-    if selector.startswith(("http://", "https://", "sparql:", "sparql+")):
-        return "http", selector
-    if selector.startswith("oxigraph:"):
-        selector = selector[len("oxigraph:") :]
-    if selector in ("", "memory", ":memory:"):
-        return "oxigraph", "memory"
-    return "oxigraph", selector
-
-
-def open_store(selector: str, base_iri: str, read_only: bool = False) -> GraphStore:
-    """Return the store a selector names (see the module docstring)."""
-    kind, location = parse_selector(selector)
-    if kind == "http":
-        from cnc_graph.remote_store import SparqlEndpointStore  # here: remote_store imports this module
-
-        return SparqlEndpointStore(location, base_iri, read_only=read_only)
-    path = None if location == "memory" else Path(location)
-    return OxigraphStore(path, base_iri, read_only=read_only)

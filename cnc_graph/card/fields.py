@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cnc_graph.namespaces import CNC, DCT, FOAF
+from cnc_graph.iris import CNC, DCT, FOAF
 
 COUNTRY_MOROCCO = "http://publications.europa.eu/resource/authority/country/MAR"
 ISCED_F = "http://data.europa.eu/snb/isced-f/"

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cnc_graph.ingest.esco import EscoStats, Progress, concept_kind_order, esco_triples
-from cnc_graph.namespaces import graph_iri
+from cnc_graph.iris import graph_iri
 from cnc_graph.settings import Settings
-from cnc_graph.store import GraphStore
+from cnc_graph.store.protocol import GraphStore
 
 ESCO_GRAPH = "esco"
 

@@ -33,17 +33,24 @@ from dataclasses import asdict, dataclass, field, replace
 import pyoxigraph as ox
 import rdflib
 
-from cnc_graph import card
-from cnc_graph.accounts import REG, Account, account_iri, find_account, organisation_facts, organisation_iri
-from cnc_graph.card_cells import Cells, card_json, cells_from_triples, normalised
+from cnc_graph.card import fields as card
+from cnc_graph.card.cells import Cells, card_json, cells_from_triples, normalised
 from cnc_graph.errors import CncError, Conflict, Forbidden, InputError, Location, NotFound, ValidationFailed
 from cnc_graph.ingest.inventory import card_to_triples, qualification_iri
-from cnc_graph.namespaces import CNC, DCT, PROV, RDF, RDFS, XSD, graph_iri
-from cnc_graph.queries import load_query, select, value
+from cnc_graph.iris import CNC, DCT, PROV, RDF, RDFS, XSD, graph_iri
+from cnc_graph.rdf.query_files import load_query, select, value
+from cnc_graph.registry.accounts import (
+    REG,
+    Account,
+    account_iri,
+    find_account,
+    organisation_facts,
+    organisation_iri,
+)
 from cnc_graph.settings import Settings
-from cnc_graph.store import GraphStore, StoreTransaction
-from cnc_graph.validate import ValidationResult, Validator
-from cnc_graph.validation_context import record_context, record_subjects
+from cnc_graph.store.protocol import GraphStore, StoreTransaction
+from cnc_graph.validation.context import record_context, record_subjects
+from cnc_graph.validation.validator import ValidationResult, Validator
 
 CNCSH = "https://w3id.org/cnc-ma/shapes#"
 SUBMITTED_CARD = CNCSH + "SubmittedCard"
@@ -570,7 +577,7 @@ class Registry:
     def validator(self) -> Validator:
         """Return the shapes validator (the project's shapes, the submission shapes included)."""
         if self._validator is None:
-            from cnc_graph.imports import validator_for
+            from cnc_graph.importing import validator_for
 
             self._validator = validator_for(self.settings)
             self._columns = _shape_columns(self._validator.shapes)

@@ -7,11 +7,12 @@ import hashlib
 import pyoxigraph as ox
 
 from cnc_graph import __version__
-from cnc_graph.cache import per_generation
-from cnc_graph.export import SYNTAXES, dump_name
-from cnc_graph.namespaces import DCAT, DCT, GRAPH_SEGMENT, OWL, RDF, VOID, XSD
-from cnc_graph.queries import select, value
-from cnc_graph.store import GraphStore
+from cnc_graph.iris import DCAT, DCT, GRAPH_SEGMENT, OWL, RDF, VOID, XSD
+from cnc_graph.publish.dumps import dump_name
+from cnc_graph.rdf.query_files import select, value
+from cnc_graph.rdf.syntaxes import SYNTAXES
+from cnc_graph.store.generation import per_generation
+from cnc_graph.store.protocol import GraphStore
 
 LICENCE = "https://creativecommons.org/licenses/by/4.0/"
 

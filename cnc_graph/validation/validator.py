@@ -19,11 +19,11 @@ import rdflib
 from rdflib.collection import Collection
 from rdflib.namespace import SH
 
-from cnc_graph.queries import load_query
-from cnc_graph.rdf_files import parse_rdf_file
-from cnc_graph.shacl_compiler import Check, UnsupportedShape, compile_shapes
-from cnc_graph.store import bind_values
-from cnc_graph.terms import graph_from_triples
+from cnc_graph.rdf.files import parse_rdf_file
+from cnc_graph.rdf.query_files import load_query
+from cnc_graph.rdf.terms import graph_from_triples
+from cnc_graph.sparql.text import bind_values
+from cnc_graph.validation.compiler import Check, UnsupportedShape, compile_shapes
 
 SEVERITIES = {str(SH.Violation): "Violation", str(SH.Warning): "Warning", str(SH.Info): "Info"}
 LANGUAGES = ("fr", "en", "ar")

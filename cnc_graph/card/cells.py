@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from cnc_graph import card
+from cnc_graph.card import fields as card
 from cnc_graph.errors import InputError, InputErrors, Location
-from cnc_graph.namespaces import CNC, RDF
-from cnc_graph.rdf_files import parse_rdf_bytes
+from cnc_graph.iris import CNC, RDF
+from cnc_graph.rdf.files import parse_rdf_bytes
 
 Cells = dict[str, str]
 CardJson = dict[str, str | list[str]]
@@ -286,6 +286,6 @@ def _cell_value(term: ox.NamedNode | ox.BlankNode | ox.Literal, f: card.CardFiel
 
 def load_context(root: Path) -> dict[str, object]:
     """Return the published JSON-LD context (from the ontology under ``root``)."""
-    from cnc_graph.jsonld import context
+    from cnc_graph.rdf.jsonld import context
 
     return context(root / "ontology" / "cnc.ttl")

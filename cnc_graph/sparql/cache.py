@@ -4,7 +4,7 @@ The register is read-mostly, and public clients send the same queries over and o
 wraps any ``QueryRunner`` and keeps what it returned:
 
 - **Key.** The query text exactly as sent, the ``accept`` list, the request's default and named graphs, and
-  the store's public generation (``cnc_graph.cache.public_generation``), bumped by every committed write to a
+  the store's public generation (``cnc_graph.store.generation.public_generation``), bumped by every committed write to a
   public graph. A write therefore makes every older entry unreachable, and the first call that sees the new
   generation drops them all. Writes to private graphs (drafts, accounts) do not bump it and keep the entries.
 - **What is kept.** Successful outputs only: an error, a refusal or a timeout is raised again by the next call,
@@ -14,7 +14,7 @@ wraps any ``QueryRunner`` and keeps what it returned:
   (``entry_size``); one over ``max_entry_bytes`` is not kept, and the least recently used entries go when the
   total passes ``max_bytes``.
 - **One computation per miss.** Calls that miss on a key already being computed wait for that computation
-  rather than run the query again (as ``cnc_graph.cache.per_generation`` does for indexes). A waiter waits
+  rather than run the query again (as ``cnc_graph.store.generation.per_generation`` does for indexes). A waiter waits
   at most the runner's own ``timeout_s`` and then raises ``QueryTimeout``; when the computing call raises,
   each waiter runs the query itself, so it gets its own answer or its own error.
 
@@ -35,9 +35,10 @@ from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Literal
 
-from cnc_graph.cache import public_generation
-from cnc_graph.sparql_runner import QueryOutput, QueryRunner, QueryTimeout, is_volatile
-from cnc_graph.store import GraphStore, OxigraphStore
+from cnc_graph.sparql.runner import QueryOutput, QueryRunner, QueryTimeout, is_volatile
+from cnc_graph.store.embedded import OxigraphStore
+from cnc_graph.store.generation import public_generation
+from cnc_graph.store.protocol import GraphStore
 
 if TYPE_CHECKING:
     from cnc_graph.settings import Settings

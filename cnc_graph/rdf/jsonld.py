@@ -8,7 +8,7 @@ from pathlib import Path
 import rdflib
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
-from cnc_graph.namespaces import CNC, PREFIXES
+from cnc_graph.iris import CNC, PREFIXES
 
 # Terms of other vocabularies that our resources use, by their short name in JSON.
 EXTERNAL_TERMS: dict[str, tuple[str, str | None]] = {

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from cnc_graph import card
+from cnc_graph.card import fields as card
 from cnc_graph.errors import Conflict, InputError, Location, NotFound
-from cnc_graph.namespaces import FOAF, ORG, PROV, RDF, XSD, graph_iri
-from cnc_graph.queries import load_query, select, value
-from cnc_graph.store import GraphStore
+from cnc_graph.iris import FOAF, ORG, PROV, RDF, XSD, graph_iri
+from cnc_graph.rdf.query_files import load_query, select, value
+from cnc_graph.store.protocol import GraphStore
 
 # Terms of the workflow's own bookkeeping, only ever written to private graphs.
 REG = "https://w3id.org/cnc-ma/ontology/registry#"

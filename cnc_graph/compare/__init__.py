@@ -1,0 +1,1 @@
+"""Comparison: levels across frameworks (the crosswalk) and qualifications (similarity)."""

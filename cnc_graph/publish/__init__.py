@@ -1,0 +1,1 @@
+"""Publishing: resource descriptions, dumps and their catalogue, the ELM export."""

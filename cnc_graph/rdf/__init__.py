@@ -1,0 +1,1 @@
+"""RDF plumbing: terms, files and their media types, JSON-LD, and the stored SPARQL queries."""

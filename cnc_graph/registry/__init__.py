@@ -1,0 +1,1 @@
+"""The registration workflow: applications, their records and checks, the service, accounts."""

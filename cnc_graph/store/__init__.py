@@ -1,0 +1,1 @@
+"""The graph store: the protocol, the embedded and remote implementations, and the selector that picks one."""

@@ -1,0 +1,1 @@
+"""SHACL validation: the validator, its report, the shapes compiled to SPARQL, and the record context."""
