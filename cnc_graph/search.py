@@ -22,7 +22,7 @@ from cnc_graph.compare.levels import GraphIndex, compare_levels, index_for
 from cnc_graph.errors import InputError, Location, NotFound
 from cnc_graph.iris import CNC, SKOS
 from cnc_graph.labels import pick
-from cnc_graph.rdf.query_files import load_query
+from cnc_graph.rdf.query_files import solutions
 from cnc_graph.store.generation import per_generation
 from cnc_graph.store.protocol import GraphStore
 
@@ -116,7 +116,7 @@ class SearchIndex:
         bodies: dict[str, str] = {}
         labels: dict[str, dict[str, str]] = defaultdict(dict)
         notations: dict[str, str] = {}
-        for subject, predicate, obj in store.query(load_query("qualification_summaries")):  # type: ignore[union-attr, misc]
+        for subject, predicate, obj in solutions(store, "qualification_summaries"):
             iri, kind = subject.value, predicate.value
             if kind == RDF_TYPE:
                 qualifications.add(iri)
@@ -279,7 +279,7 @@ class SearchIndex:
     def _with_fragment(self, fragment: str) -> list[list[int]] | None:
         """Return the postings of the words containing ``fragment``, or None if there are too many such words."""
         text, starts, words = self._vocabulary, self._starts, len(self._words)
-        lists = []
+        lists: list[list[int]] = []
         at = text.find(fragment)
         while at != -1:
             if len(lists) >= self.WORDS_PER_FRAGMENT:

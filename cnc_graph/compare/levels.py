@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from cnc_graph.errors import InputError, Location, NotFound
 from cnc_graph.iris import SEMAPV, SKOS
@@ -79,7 +80,7 @@ class MappingEdge:
     mapping_set: str | None
     inverted: bool = False
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> dict[str, Any]:
         """Return the record as JSON-ready data."""
         return {
             "record": self.record,

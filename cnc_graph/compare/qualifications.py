@@ -9,7 +9,7 @@ from cnc_graph.compare.levels import EXACT, RDF_TYPE, GraphIndex, compare_levels
 from cnc_graph.errors import InputError, Location, NotFound
 from cnc_graph.iris import CNC, SKOS
 from cnc_graph.labels import pick
-from cnc_graph.rdf.query_files import load_query, select, value
+from cnc_graph.rdf.query_files import select, solutions, value
 from cnc_graph.store.generation import per_generation
 from cnc_graph.store.protocol import GraphStore
 
@@ -33,7 +33,7 @@ class QualificationIndex:
         qualifications: set[str] = set()
         codes: dict[str, str] = {}
         values: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-        for subject, predicate, obj in store.query(load_query("qualification_features")):  # type: ignore[union-attr, misc]
+        for subject, predicate, obj in solutions(store, "qualification_features"):
             kind = predicate.value.removeprefix(CNC)
             if kind == RDF_TYPE:
                 qualifications.add(subject.value)
@@ -236,9 +236,8 @@ def comparable_qualifications(
         ):
             continue
         relation = _level_relation(levels, me.levels, other.levels)
-        level_score = (
-            {0: 1.0, 1: 0.5}.get(abs(relation["difference"]), 0.0) if relation["difference"] is not None else 0.0
-        )
+        difference = relation["difference"]
+        level_score = {0: 1.0, 1: 0.5}.get(abs(difference), 0.0) if isinstance(difference, int) else 0.0
         field_name = field_match(me.fields, other.fields)
         skills = jaccard(me.skills, other.skills) or 0.0
         occupations = jaccard(me.occupations, other.occupations) or 0.0
@@ -248,8 +247,8 @@ def comparable_qualifications(
         reasons = []
         if relation["match"] == "same":
             reasons.append(f"same {relation['framework']} level")
-        elif relation["difference"] is not None and abs(relation["difference"]) == 1:
-            reasons.append(f"adjacent {relation['framework']} level ({relation['difference']:+d})")
+        elif isinstance(difference, int) and abs(difference) == 1:
+            reasons.append(f"adjacent {relation['framework']} level ({difference:+d})")
         if field_name in ("detailed", "narrow", "broad"):
             reasons.append(f"same ISCED-F field ({field_name})")
         if skills:

@@ -11,6 +11,7 @@ import pyoxigraph as ox
 
 from cnc_graph.errors import InputError, Location, NotFound
 from cnc_graph.rdf.query_files import load_query
+from cnc_graph.rdf.query_files import triples as stored_triples
 from cnc_graph.store.generation import per_generation
 from cnc_graph.store.protocol import GraphStore
 
@@ -39,7 +40,7 @@ def labels_of(store: GraphStore, triples: list[ox.Triple], described: set[str]) 
     targets = sorted(
         {t.object.value for t in triples if isinstance(t.object, ox.NamedNode)}
         - described
-        - {t.subject.value for t in triples}
+        - {t.subject.value for t in triples if not isinstance(t.subject, ox.Triple)}
     )
     if not targets:
         return []
@@ -87,7 +88,7 @@ def describe_resource(store: GraphStore, iri: str) -> list[ox.Triple]:
         code = iri.rstrip("/").rsplit("/", 1)[-1]
         base = iri[: iri.rindex("qualification/")]
         return describe_qualification(store, code, base)
-    triples = list(store.query(load_query("resource_description"), bindings={"s": node}))  # type: ignore[call-overload]
+    triples = stored_triples(store, "resource_description", s=node)
     if not triples:
         raise NotFound(f"nothing is known about {iri}")
     return triples + labels_of(store, triples, {iri})

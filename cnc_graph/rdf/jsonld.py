@@ -31,7 +31,7 @@ EXTERNAL_TERMS: dict[str, tuple[str, str | None]] = {
 
 
 @cache
-def context(ontology_path: Path) -> dict[str, object]:
+def context(ontology_path: Path) -> dict[str, dict[str, object]]:
     """Return the JSON-LD context: our prefixes, one term per ontology property, common external terms."""
     graph = rdflib.Graph()
     graph.parse(ontology_path, format="turtle")
@@ -39,7 +39,7 @@ def context(ontology_path: Path) -> dict[str, object]:
     terms["id"] = "@id"
     terms["type"] = "@type"
     for kind in (OWL.ObjectProperty, OWL.DatatypeProperty):
-        for prop in sorted(graph.subjects(RDF.type, kind)):
+        for prop in sorted(graph.subjects(RDF.type, kind), key=str):
             iri = str(prop)
             if not iri.startswith(CNC):
                 continue
@@ -52,9 +52,9 @@ def context(ontology_path: Path) -> dict[str, object]:
                 if isinstance(rng, rdflib.URIRef) and str(rng).startswith(str(XSD)) and rng != XSD.string:
                     definition["@type"] = "xsd:" + str(rng).removeprefix(str(XSD))
             terms[name] = definition
-    for name, (iri, kind) in EXTERNAL_TERMS.items():
-        terms[name] = {"@id": iri, "@type": kind} if kind else {"@id": iri}
-    for cls in sorted(graph.subjects(RDF.type, OWL.Class)):
+    for name, (iri, coercion) in EXTERNAL_TERMS.items():
+        terms[name] = {"@id": iri, "@type": coercion} if coercion else {"@id": iri}
+    for cls in sorted(graph.subjects(RDF.type, OWL.Class), key=str):
         if str(cls).startswith(CNC):
             terms[str(cls).removeprefix(CNC)] = f"cnc:{str(cls).removeprefix(CNC)}"
     return {"@context": terms}

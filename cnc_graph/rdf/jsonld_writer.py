@@ -152,7 +152,8 @@ class Compactor:
         context = self._context
         term = None
         for coercion in (ID, VOCAB, UNDEF):
-            term = context.find_term(predicate, coercion, None)
+            # container None (not rdflib's UNDEF default) is what rdflib's own serialiser asks for
+            term = context.find_term(predicate, coercion, None)  # type: ignore[arg-type]
             if term:
                 break
         if term:
@@ -192,17 +193,19 @@ class Compactor:
 
     def _untermed_key(self, predicate: str) -> str:
         key = self._context.to_symbol(predicate)
+        if key is None:
+            return predicate
         key_term = self._context.terms.get(key)
         if key_term and (key_term.type or key_term.container):
             return predicate
-        return key  # type: ignore[no-any-return]
+        return key
 
     def _symbol(self, iri: str) -> str:
         found = self._symbols.get(iri)
         if found is None:
             if len(self._symbols) >= self.MAX_CACHED:
                 self._symbols.clear()
-            found = self._symbols[iri] = self._context.to_symbol(iri)
+            found = self._symbols[iri] = self._context.to_symbol(iri) or iri
         return found
 
     def _shrink(self, iri: str) -> str:

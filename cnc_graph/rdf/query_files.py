@@ -24,11 +24,25 @@ def load_query(name: str) -> str:
 
 def select(store: GraphStore, name: str, public_only: bool = True, **bindings: Term) -> list[dict[str, Term | None]]:
     """Run the SELECT query ``name`` with ``bindings`` and return its rows as dicts."""
+    result = solutions(store, name, public_only, **bindings)
+    variables = [v.value for v in result.variables]
+    return [{v: row[v] for v in variables} for row in result]
+
+
+def solutions(store: GraphStore, name: str, public_only: bool = True, **bindings: Term) -> ox.QuerySolutions:
+    """Run the SELECT query ``name`` with ``bindings`` and return its solutions as they stream from the store."""
     result = store.query(load_query(name), bindings=bindings or None, public_only=public_only)
     if not isinstance(result, ox.QuerySolutions):
         raise CncError(f"internal error: query {name} is not a SELECT query")
-    variables = [v.value for v in result.variables]
-    return [{v: row[v] for v in variables} for row in result]
+    return result
+
+
+def triples(store: GraphStore, name: str, public_only: bool = True, **bindings: Term) -> list[ox.Triple]:
+    """Run the CONSTRUCT query ``name`` with ``bindings`` and return its triples."""
+    result = store.query(load_query(name), bindings=bindings or None, public_only=public_only)
+    if not isinstance(result, ox.QueryTriples):
+        raise CncError(f"internal error: query {name} is not a CONSTRUCT or DESCRIBE query")
+    return list(result)
 
 
 def value(term: Term | None) -> str | None:

@@ -10,8 +10,10 @@ import rdflib
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
-def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> rdflib.term.Node:
-    """Return the rdflib equivalent of a pyoxigraph term."""
+def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> rdflib.term.Node:
+    """Return the rdflib equivalent of a pyoxigraph term (RDF-star triple terms have none)."""
+    if isinstance(term, ox.Triple):
+        raise TypeError(f"a triple term has no rdflib equivalent: {term}")
     if isinstance(term, ox.NamedNode):
         return rdflib.URIRef(term.value)
     if isinstance(term, ox.BlankNode):
