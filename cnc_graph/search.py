@@ -20,13 +20,12 @@ from itertools import accumulate
 from cnc_graph.card.fields import SUBSECTORS
 from cnc_graph.compare.levels import GraphIndex, compare_levels, index_for
 from cnc_graph.errors import InputError, Location, NotFound
-from cnc_graph.iris import CNC, SKOS
+from cnc_graph.iris import CNC, RDF_TYPE, SKOS
 from cnc_graph.labels import pick
 from cnc_graph.rdf.query_files import solutions
 from cnc_graph.store.generation import per_generation
 from cnc_graph.store.protocol import GraphStore
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 DCT_TITLE = "http://purl.org/dc/terms/title"
 CNC_CODE, CNC_LEVEL, CNC_SUBSECTOR = CNC + "code", CNC + "level", CNC + "subSector"
 CNC_FIELD, CNC_BODY = CNC + "iscedField", CNC + "awardingBody"

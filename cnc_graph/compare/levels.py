@@ -23,7 +23,6 @@ EXACT, CLOSE, BROAD, NARROW, RELATED = "exactMatch", "closeMatch", "broadMatch",
 INVERSE = {EXACT: EXACT, CLOSE: CLOSE, BROAD: NARROW, NARROW: BROAD, RELATED: RELATED}
 STRENGTH = {EXACT: 4, CLOSE: 3, BROAD: 2, NARROW: 2, RELATED: 1}
 MAX_PATH = 3
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 def compose(first: str, second: str) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from cnc_graph.compare.levels import EXACT, RDF_TYPE, GraphIndex, compare_levels, index_for
+from cnc_graph.compare.levels import EXACT, GraphIndex, compare_levels, index_for
 from cnc_graph.errors import InputError, Location, NotFound
-from cnc_graph.iris import CNC, SKOS
+from cnc_graph.iris import CNC, RDF_TYPE, SKOS
 from cnc_graph.labels import pick
 from cnc_graph.rdf.query_files import select, solutions, value
 from cnc_graph.store.generation import per_generation

@@ -7,7 +7,7 @@ import hashlib
 import pyoxigraph as ox
 
 from cnc_graph import __version__
-from cnc_graph.iris import DCAT, DCT, GRAPH_SEGMENT, OWL, RDF, VOID, XSD
+from cnc_graph.iris import DCAT, DCT, GRAPH_SEGMENT, OWL, RDF, VOID, XSD, dataset_iri
 from cnc_graph.publish.dumps import dump_name
 from cnc_graph.rdf.query_files import select, value
 from cnc_graph.rdf.syntaxes import SYNTAXES
@@ -41,7 +41,7 @@ def catalog(store: GraphStore, base_iri: str, dumps_url: str) -> list[ox.Triple]
     def integer(n: int) -> ox.Literal:
         return ox.Literal(str(n), datatype=ox.NamedNode(XSD + "integer"))
 
-    dataset = ox.NamedNode(f"{base_iri}dataset")
+    dataset = ox.NamedNode(dataset_iri(base_iri))
     info = select(store, "build_info")
     triples = [
         t(dataset, RDF + "type", ox.NamedNode(DCAT + "Dataset")),
@@ -63,7 +63,7 @@ def catalog(store: GraphStore, base_iri: str, dumps_url: str) -> list[ox.Triple]
     triples.append(t(dataset, VOID + "classes", integer(len(classes))))
     for row in classes:
         cls = str(value(row["class"]))
-        part = ox.NamedNode(f"{base_iri}dataset/class/{hashlib.sha1(cls.encode()).hexdigest()[:12]}")
+        part = ox.NamedNode(dataset_iri(base_iri, f"class/{hashlib.sha1(cls.encode()).hexdigest()[:12]}"))
         triples += [
             t(dataset, VOID + "classPartition", part),
             t(part, VOID + "class", ox.NamedNode(cls)),

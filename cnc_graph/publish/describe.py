@@ -10,6 +10,7 @@ import threading
 import pyoxigraph as ox
 
 from cnc_graph.errors import InputError, Location, NotFound
+from cnc_graph.iris import qualification_iri
 from cnc_graph.rdf.query_files import load_query
 from cnc_graph.rdf.query_files import triples as stored_triples
 from cnc_graph.store.generation import per_generation
@@ -18,7 +19,7 @@ from cnc_graph.store.protocol import GraphStore
 
 def describe_qualification(store: GraphStore, code: str, base_iri: str) -> list[ox.Triple]:
     """Return the card of the qualification with ``code``, or raise NotFound."""
-    iri = f"{base_iri}qualification/{code}"
+    iri = qualification_iri(base_iri, code)
     node = ox.NamedNode(iri)
     triples = _card_triples(store.query(load_query("qualification_card"), bindings={"q": node}), node)
     if not triples:

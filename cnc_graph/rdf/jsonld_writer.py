@@ -26,11 +26,11 @@ from rdflib.plugins.shared.jsonld.context import UNDEF
 from rdflib.plugins.shared.jsonld.context import Context as JsonLdContext
 from rdflib.plugins.shared.jsonld.keys import ID, VOCAB
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDF_TYPE = RDF + "type"
+from cnc_graph.iris import RDF, RDF_TYPE, XSD
+
 RDF_FIRST = RDF + "first"
 RDF_NIL = RDF + "nil"
-XSD = "http://www.w3.org/2001/XMLSchema#"
+
 XSD_STRING = XSD + "string"
 RDF_LANG_STRING = RDF + "langString"
 XSD_BOOLEAN = XSD + "boolean"
