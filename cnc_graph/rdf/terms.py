@@ -47,11 +47,3 @@ def graph_from_triples(triples: Iterable[ox.Triple], graph: rdflib.Graph | None 
     for t in triples:
         g.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
     return g
-
-
-def triples_from_graph(graph: rdflib.Graph) -> list[ox.Triple]:
-    """Return the triples of an rdflib graph as pyoxigraph triples."""
-    return [
-        ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
-        for s, p, o in graph
-    ]
