@@ -49,7 +49,6 @@ from cnc_graph.sparql.runner import (
     JSON_LD,
     N_TRIPLES,
     RDF_XML,
-    READ_ONLY_MESSAGE,
     RESULT_MEDIA_TYPES,
     SPARQL_JSON,
     SPARQL_XML,
@@ -59,9 +58,9 @@ from cnc_graph.sparql.runner import (
     QueryOutput,
     QueryRunner,
     QueryTimeout,
-    check_query,
     choose_media_type,
 )
+from cnc_graph.sparql.text import READ_ONLY_MESSAGE, check_query
 
 router = APIRouter(tags=["SPARQL"])
 

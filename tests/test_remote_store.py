@@ -17,17 +17,11 @@ import pytest
 
 from cnc_graph.errors import InputError, StoreError
 from cnc_graph.iris import XSD
+from cnc_graph.sparql.text import strip_dataset_clauses
 from cnc_graph.store import remote as remote_store
 from cnc_graph.store.embedded import OxigraphStore
 from cnc_graph.store.protocol import GraphStore
-from cnc_graph.store.remote import (
-    Endpoints,
-    QueryRejected,
-    RemoteTriples,
-    SparqlEndpointStore,
-    parse_endpoints,
-    strip_dataset_clauses,
-)
+from cnc_graph.store.remote import Endpoints, QueryRejected, RemoteTriples, SparqlEndpointStore, parse_endpoints
 from cnc_graph.store.selector import open_store, parse_selector
 from tests import servers
 from tests.conftest import BASE, run_cli

@@ -62,7 +62,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
-from urllib.parse import urljoin
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
@@ -78,8 +77,7 @@ if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
 
     from cnc_graph.settings import Settings
-
-QueryKind = Literal["select", "ask", "graph"]
+from cnc_graph.sparql.text import QueryKind, check_query, query_dataset, resolve_dataset, with_dataset
 
 SPARQL_JSON = "application/sparql-results+json"
 JSON = "application/json"
@@ -193,207 +191,7 @@ class QueryRunner(Protocol):
 
 # --- query text -------------------------------------------------------------------------------------
 
-# Strings, IRIs and comments, blanked before looking for keywords so that words inside them are not read.
-_OPAQUE = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
-    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"(?:[^"\\\n\r]|\\.)*"'
-    r"|'(?:[^'\\\n\r]|\\.)*'"
-    r"|<[^<>\"{}|^`\\\x00-\x20]*>"
-    r"|#[^\n\r]*"
-)
-_PROLOGUE = re.compile(r"(?:\s+|BASE\s*<x*>|PREFIX\s+[^\s:]*:\s*<x*>)*", re.IGNORECASE)
-_FIRST_WORD = re.compile(r"[A-Za-z]+")
-_PREFIX_DECL = re.compile(r"PREFIX\s+([^\s:]*):\s*(<x*>)", re.IGNORECASE)
-_BASE_DECL = re.compile(r"BASE\s*(<x*>)", re.IGNORECASE)
-_NOT_NAME_BEFORE = r"(?<![\w?$:.\-])"
-_NOT_NAME_AFTER = r"(?![\w:\-])"
-_ANY_FROM = re.compile(_NOT_NAME_BEFORE + "FROM" + _NOT_NAME_AFTER, re.IGNORECASE)
-_DATASET_CLAUSE = re.compile(
-    _NOT_NAME_BEFORE + r"FROM" + _NOT_NAME_AFTER + r"\s*(NAMED" + _NOT_NAME_AFTER + r"\s*)?"
-    r"(<x*>|[^\s{}()<>]*:[^\s{}()<>]*)",
-    re.IGNORECASE,
-)
-_SERVICE = re.compile(_NOT_NAME_BEFORE + "SERVICE" + _NOT_NAME_AFTER, re.IGNORECASE)
-_VOLATILE_CALL = re.compile(_NOT_NAME_BEFORE + r"(?:NOW|RAND|UUID|STRUUID)\s*\(", re.IGNORECASE)
-_WHERE_OR_MODIFIER = re.compile(
-    _NOT_NAME_BEFORE + r"(?:WHERE|ORDER|GROUP|HAVING|LIMIT|OFFSET|VALUES)" + _NOT_NAME_AFTER, re.IGNORECASE
-)
-_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _XML_LOCAL_NAME = re.compile(r"[^\W\d][\w.\-]*$")
-
-_QUERY_FORMS: dict[str, QueryKind] = {"SELECT": "select", "ASK": "ask", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
-_UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
-READ_ONLY_MESSAGE = "this endpoint is read-only: SPARQL Update is not accepted"
-# A graph no one creates: an empty default graph for a text-only dataset (remote stores).
-_NO_GRAPH = "urn:x-cnc-graph:empty-default-graph"
-
-
-def _mask(sparql: str) -> str:
-    """Return ``sparql`` with strings, IRIs and comments blanked out, every offset unchanged."""
-
-    def blank(match: re.Match[str]) -> str:
-        text = match.group(0)
-        if text.startswith("<"):
-            return "<" + "x" * (len(text) - 2) + ">"
-        return " " * len(text)
-
-    return _OPAQUE.sub(blank, sparql)
-
-
-def _form_at(masked: str) -> tuple[str | None, int]:
-    """Return the first keyword after the prologue (upper-cased, or None) and where it ends."""
-    prologue = _PROLOGUE.match(masked)
-    start = prologue.end() if prologue else 0
-    word = _FIRST_WORD.match(masked, start)
-    if word is None:
-        return None, start
-    return word.group(0).upper(), word.end()
-
-
-def query_kind(query: str) -> QueryKind | None:
-    """Return ``select``, ``ask`` or ``graph`` from the query's form keyword; None if it is not plainly a query."""
-    word, _ = _form_at(_mask(query))
-    return _QUERY_FORMS.get(word or "")
-
-
-def check_query(query: str) -> QueryKind | None:
-    """Return the query's kind (as ``query_kind``); raise InputError for an update, SERVICE or an empty query."""
-    if not query.strip():
-        raise InputError("the query is empty")
-    masked = _mask(query)
-    word, _ = _form_at(masked)
-    if word in _UPDATE_WORDS:
-        raise InputError(READ_ONLY_MESSAGE)
-    if _SERVICE.search(masked):
-        raise InputError("SERVICE (federated query) is not allowed on this endpoint: query the other endpoint directly")
-    return _QUERY_FORMS.get(word or "")
-
-
-def is_volatile(query: str) -> bool:
-    """Return whether the query calls NOW(), RAND(), UUID() or STRUUID(): its answer changes on every run."""
-    return _VOLATILE_CALL.search(_mask(query)) is not None
-
-
-@dataclass(frozen=True)
-class _QueryDataset:
-    """The query's own FROM / FROM NAMED graphs (None when it has no dataset clause)."""
-
-    default: list[str]
-    named: list[str]
-    spans: list[tuple[int, int]]
-
-
-def _query_dataset(query: str, base_iri: str) -> _QueryDataset | None:
-    """Return the graphs the query's FROM / FROM NAMED clauses name, resolved to absolute IRIs."""
-    masked = _mask(query)
-    if not _ANY_FROM.search(masked):
-        return None
-    prefixes = dict(PREFIXES)
-    base = base_iri
-    for match in _PREFIX_DECL.finditer(masked):
-        prefixes[match.group(1)] = query[match.start(2) + 1 : match.end(2) - 1]
-    declared_base = _BASE_DECL.search(masked)
-    if declared_base:
-        base = urljoin(base, query[declared_base.start(1) + 1 : declared_base.end(1) - 1])
-    default: list[str] = []
-    named: list[str] = []
-    spans: list[tuple[int, int]] = []
-    for match in _DATASET_CLAUSE.finditer(masked):
-        text = query[match.start(2) : match.end(2)]
-        if text.startswith("<"):
-            iri = text[1:-1]
-            if not _ABSOLUTE_IRI.match(iri):
-                iri = urljoin(base, iri)
-        else:
-            prefix, _, local = text.partition(":")
-            if prefix not in prefixes:
-                raise InputError(f"FROM {text}: the prefix {prefix}: is not declared")
-            iri = prefixes[prefix] + re.sub(r"\\(.)", r"\1", local)
-        (named if match.group(1) else default).append(iri)
-        spans.append(match.span())
-    blanked = masked
-    for start, end in spans:
-        blanked = blanked[:start] + " " * (end - start) + blanked[end:]
-    if _ANY_FROM.search(blanked):
-        raise InputError("a FROM clause of this query could not be read: write it as FROM <absolute IRI>")
-    return _QueryDataset(default, named, spans)
-
-
-def resolve_dataset(
-    query: str,
-    public: Sequence[str],
-    default_graphs: Sequence[str] | None,
-    named_graphs: Sequence[str] | None,
-    base_iri: str,
-) -> tuple[list[str], list[str]]:
-    """Return the (default, named) graphs a query may read: the request's, else the query's, else all public ones.
-
-    Whatever names them, only graphs in ``public`` are kept: any other graph is treated as one that does not
-    exist (an empty default graph when none is left).
-    """
-    allowed = set(public)
-
-    def keep(graphs: Iterable[str]) -> list[str]:
-        kept: list[str] = []
-        for graph in graphs:
-            try:
-                ox.NamedNode(graph)
-            except ValueError as exc:
-                raise InputError(f"{graph!r} is not an absolute IRI: {exc}") from exc
-            if graph in allowed and graph not in kept:
-                kept.append(graph)
-        return kept
-
-    if default_graphs or named_graphs:
-        return keep(default_graphs or ()), keep(named_graphs or ())
-    own = _query_dataset(query, base_iri)
-    if own is not None:
-        return keep(own.default), keep(own.named)
-    return list(public), list(public)
-
-
-def with_dataset(query: str, default: Sequence[str], named: Sequence[str], base_iri: str) -> str:
-    """Return ``query`` with its FROM / FROM NAMED clauses replaced by ``default`` and ``named``.
-
-    For stores reached only through query text (remote servers): an empty ``default`` becomes a graph that
-    does not exist, so that the dataset is always fully named by the text.
-    """
-    own = _query_dataset(query, base_iri)
-    masked = _mask(query)
-    for start, end in reversed(own.spans if own else []):
-        query = query[:start] + " " * (end - start) + query[end:]
-        masked = masked[:start] + " " * (end - start) + masked[end:]
-    clauses = [f"FROM {ox.NamedNode(g)}" for g in (default or [_NO_GRAPH])]
-    clauses += [f"FROM NAMED {ox.NamedNode(g)}" for g in named]
-    at = _dataset_insertion_point(masked)
-    return query[:at] + " " + " ".join(clauses) + " " + query[at:]
-
-
-def _dataset_insertion_point(masked: str) -> int:
-    """Return where dataset clauses go: before the WHERE clause (after a CONSTRUCT template), else at the end."""
-    word, i = _form_at(masked)
-    if word == "CONSTRUCT":
-        while i < len(masked) and masked[i].isspace():
-            i += 1
-        if i < len(masked) and masked[i] == "{":
-            depth = 0
-            while i < len(masked):
-                depth += {"{": 1, "}": -1}.get(masked[i], 0)
-                i += 1
-                if depth == 0:
-                    break
-    depth = 0
-    while i < len(masked):
-        char = masked[i]
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif depth == 0 and (char == "{" or _WHERE_OR_MODIFIER.match(masked, i)):
-            return i
-        i += 1
-    return len(masked)
 
 
 # --- content negotiation ----------------------------------------------------------------------------
@@ -639,7 +437,7 @@ def evaluate(
     kind = check_query(query)
     if kind is not None:
         _media_or_refuse(kind, accept)
-    whole = not default_graphs and not named_graphs and _query_dataset(query, base_iri) is None
+    whole = not default_graphs and not named_graphs and query_dataset(query, base_iri) is None
     dataset: dict[str, Any]
     if union and whole:
         dataset = {"use_default_graph_as_union": True}
@@ -1020,7 +818,7 @@ class InlineQueryRunner:
             )
         # Any other store is reached through query text: a dataset is written into it as FROM clauses, which
         # then name every graph the query may read (``public_only=False`` adds none of its own to them).
-        if default_graphs or named_graphs or _query_dataset(query, self.base_iri) is not None:
+        if default_graphs or named_graphs or query_dataset(query, self.base_iri) is not None:
             default, named = resolve_dataset(query, self._public_graphs(), default_graphs, named_graphs, self.base_iri)
             result = self.store.query(with_dataset(query, default, named, self.base_iri), public_only=False)
         else:

@@ -110,13 +110,21 @@ from urllib3.exceptions import NewConnectionError
 
 from cnc_graph.errors import InputError, StoreError
 from cnc_graph.iris import PREFIXES, XSD, is_public_graph, staging_graph_iri
-from cnc_graph.sparql.text import bind_values
+from cnc_graph.sparql.text import (
+    bind_values,
+    declared_prefixes,
+    declares_base,
+    form_at,
+    has_dataset_clause,
+    mask,
+    query_form,
+    strip_dataset_clauses,
+)
 from cnc_graph.store.protocol import StoreTransaction, Term
 
 T = TypeVar("T")
 
 USER_AGENT = "cnc-graph (SparqlEndpointStore)"
-QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 N_TRIPLES = "application/n-triples"
 LOAD_CHUNK = 50_000
 _NO_GRAPH_SEGMENT = "graph/private/none"
@@ -130,24 +138,6 @@ _CAP_PROBE = (
 )
 _SOLUTION_MODIFIER = re.compile(r"(?<![\w?$:])(?:GROUP|HAVING|ORDER|LIMIT|OFFSET)(?![\w:-])", re.IGNORECASE)
 
-_PROLOGUE = re.compile(r"(?:\s+|#[^\n]*|BASE\s*<[^>]*>|PREFIX\s+[^\s:]*:\s*<[^>]*>)*", re.IGNORECASE)
-_FORM = re.compile(rf"({'|'.join(QUERY_FORMS)})\b", re.IGNORECASE)
-_DECLARED_PREFIX = re.compile(r"PREFIX\s+([^\s:]*):", re.IGNORECASE)
-_DECLARED_BASE = re.compile(r"(?:^|\s)BASE\s*<", re.IGNORECASE)
-# Strings, IRIs and comments, masked before looking for keywords so that "FROM" in them is not one.
-_OPAQUE = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
-    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"(?:[^"\\\n]|\\.)*"'
-    r"|'(?:[^'\\\n]|\\.)*'"
-    r"|<[^<>\"{}|^`\\\x00-\x20]*>"
-    r"|#[^\n]*",
-)
-_KEYWORD_FROM = r"(?<![\w?$:])FROM(?![\w:-])"
-_DATASET_CLAUSE = re.compile(
-    _KEYWORD_FROM + r"(?:\s+NAMED(?![\w:-]))?\s*(?:<[^>]*>|[^\s{}<>]*:[^\s{}<>]*)", re.IGNORECASE
-)
-_ANY_FROM = re.compile(_KEYWORD_FROM, re.IGNORECASE)
 _RELATIVE_IRI = re.compile(r"<(?![A-Za-z][A-Za-z0-9+.-]*:)[^<>\"{}|^`\\\x00-\x20]*>")
 _BNODE_LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?")
 _DURATIONS = {XSD + "duration", XSD + "yearMonthDuration", XSD + "dayTimeDuration"}
@@ -293,7 +283,7 @@ class SparqlEndpointStore:
         if bindings:
             sparql = bind_values(sparql, bindings)
         form = query_form(sparql)
-        has_dataset = bool(_ANY_FROM.search(_mask(sparql)))
+        has_dataset = has_dataset_clause(sparql)
         if public_only:
             if has_dataset:
                 sparql = strip_dataset_clauses(sparql)
@@ -505,10 +495,10 @@ class SparqlEndpointStore:
         They go on its first line, and only those it needs, so that the server's error positions stay right
         from the second line on.
         """
-        masked = _mask(sparql)
-        declared = set(_DECLARED_PREFIX.findall(masked))
+        masked = mask(sparql)
+        declared = declared_prefixes(sparql)
         words = []
-        if _RELATIVE_IRI.search(sparql) and not _DECLARED_BASE.search(masked):
+        if _RELATIVE_IRI.search(sparql) and not declares_base(sparql):
             words.append(f"BASE <{self.base_iri}>")
         for prefix, iri in PREFIXES.items():
             if prefix not in declared and re.search(rf"(?<![\w.\-?$:]){prefix}:", masked):
@@ -686,39 +676,6 @@ def _first_line(body: bytes) -> str:
 # --- query text ----------------------------------------------------------------------------
 
 
-def query_form(sparql: str) -> str:
-    """Return SELECT, ASK, CONSTRUCT or DESCRIBE; anything else (an update…) is an InputError, never sent."""
-    prologue = _PROLOGUE.match(sparql)
-    match = _FORM.match(sparql, prologue.end() if prologue else 0)
-    if match is None:
-        raise InputError("not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE after the prefixes")
-    return match.group(1).upper()
-
-
-def _mask(sparql: str) -> str:
-    """Return ``sparql`` with strings, IRIs and comments blanked out, offsets unchanged."""
-
-    def blank(match: re.Match[str]) -> str:
-        text = match.group(0)
-        if text.startswith("<"):
-            return "<" + "x" * (len(text) - 2) + ">"
-        return " " * len(text)
-
-    return _OPAQUE.sub(blank, sparql)
-
-
-def strip_dataset_clauses(sparql: str) -> str:
-    """Return ``sparql`` without its FROM / FROM NAMED clauses (the public union replaces them)."""
-    masked = _mask(sparql)
-    spans = [m.span() for m in _DATASET_CLAUSE.finditer(masked)]
-    for start, end in reversed(spans):
-        sparql = sparql[:start] + " " * (end - start) + sparql[end:]
-        masked = masked[:start] + " " * (end - start) + masked[end:]
-    if _ANY_FROM.search(masked):
-        raise InputError("a FROM clause of this query is not understood: name graphs as FROM <IRI>")
-    return sparql
-
-
 def _construct_pages(sparql: str) -> tuple[str, Callable[[int, int], str]] | None:
     """Return a COUNT of a CONSTRUCT's solutions and a maker of its pages, or None if it sets its own modifiers.
 
@@ -727,14 +684,14 @@ def _construct_pages(sparql: str) -> tuple[str, Callable[[int, int], str]] | Non
     dataset clauses, WHERE block and VALUES. None when the query already has GROUP BY, HAVING, ORDER BY, LIMIT
     or OFFSET after its WHERE block, or when its blocks are not understood.
     """
-    masked = _mask(sparql)
-    prologue = _PROLOGUE.match(masked)
-    keyword = _FORM.match(masked, prologue.end() if prologue else 0)
-    if keyword is None or keyword.group(1).upper() != "CONSTRUCT":
+    masked = mask(sparql)
+    word, keyword_end = form_at(masked)
+    if word != "CONSTRUCT":
         return None
+    keyword_start = keyword_end - len(word)
     groups: list[tuple[int, int]] = []
     depth = 0
-    for index in range(keyword.end(), len(masked)):
+    for index in range(keyword_end, len(masked)):
         char = masked[index]
         if char == "{":
             if depth == 0:
@@ -746,15 +703,15 @@ def _construct_pages(sparql: str) -> tuple[str, Callable[[int, int], str]] | Non
                 return None
             if depth == 0:
                 groups.append((opened, index + 1))
-    template_first = masked[keyword.end() :].lstrip().startswith("{")
+    template_first = masked[keyword_end:].lstrip().startswith("{")
     where = 1 if template_first else 0
     if depth != 0 or len(groups) <= where:
         return None
-    head = groups[0][1] if template_first else keyword.end()
+    head = groups[0][1] if template_first else keyword_end
     end = groups[where][1]
     if _SOLUTION_MODIFIER.search(masked, end):
         return None
-    count = sparql[: keyword.start()] + "SELECT (COUNT(*) AS ?n) " + sparql[head:]
+    count = sparql[:keyword_start] + "SELECT (COUNT(*) AS ?n) " + sparql[head:]
 
     def page(size: int, offset: int) -> str:
         return f"{sparql[:end]} LIMIT {size} OFFSET {offset} {sparql[end:]}"
