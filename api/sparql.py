@@ -43,8 +43,9 @@ from api.deps import get_settings
 from api.problems import problem
 from cnc_graph.errors import CncError, InputError, StoreError
 from cnc_graph.iris import PREFIXES
-from cnc_graph.sparql.runner import CSV as TEXT_CSV
-from cnc_graph.sparql.runner import (
+from cnc_graph.sparql.evaluate import QueryTimeout
+from cnc_graph.sparql.results import CSV as TEXT_CSV
+from cnc_graph.sparql.results import (
     GRAPH_MEDIA_TYPES,
     JSON_LD,
     N_TRIPLES,
@@ -56,10 +57,9 @@ from cnc_graph.sparql.runner import (
     TURTLE,
     NotAcceptable,
     QueryOutput,
-    QueryRunner,
-    QueryTimeout,
     choose_media_type,
 )
+from cnc_graph.sparql.runner import QueryRunner
 from cnc_graph.sparql.text import READ_ONLY_MESSAGE, check_query
 
 router = APIRouter(tags=["SPARQL"])

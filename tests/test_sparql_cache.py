@@ -26,8 +26,11 @@ from api.sparql import CACHE_HEADER
 from cnc_graph.errors import InputError, StoreError
 from cnc_graph.settings import Settings
 from cnc_graph.sparql.cache import CachingQueryRunner, cache_key, entry_size, with_result_cache
-from cnc_graph.sparql.runner import CSV, SPARQL_JSON, InlineQueryRunner, ProcessQueryRunner, QueryOutput, QueryTimeout
+from cnc_graph.sparql.evaluate import QueryTimeout
+from cnc_graph.sparql.results import CSV, SPARQL_JSON, QueryOutput
+from cnc_graph.sparql.runner import InlineQueryRunner
 from cnc_graph.sparql.text import is_volatile
+from cnc_graph.sparql.workers import ProcessQueryRunner
 from cnc_graph.store.embedded import OxigraphStore
 from cnc_graph.store.remote import SparqlEndpointStore
 from tests import servers

@@ -35,14 +35,9 @@ from api.problems import install_problem_handlers
 from api.sparql import EXAMPLES, TRUNCATED_HEADER, router
 from cnc_graph.errors import InputError
 from cnc_graph.settings import Settings
-from cnc_graph.sparql.runner import (
-    InlineQueryRunner,
-    ProcessQueryRunner,
-    QueryRunner,
-    QueryTimeout,
-    make_query_runner,
-    only_public_graphs,
-)
+from cnc_graph.sparql.evaluate import QueryTimeout, only_public_graphs
+from cnc_graph.sparql.runner import InlineQueryRunner, QueryRunner, make_query_runner
+from cnc_graph.sparql.workers import ProcessQueryRunner
 from cnc_graph.store.embedded import OxigraphStore
 from cnc_graph.store.protocol import GraphStore
 from cnc_graph.store.remote import SparqlEndpointStore

@@ -39,7 +39,8 @@ from rdflib.term import Node
 from api.problems import install_problem_handlers
 from api.sparql import TRUNCATED_HEADER, router
 from cnc_graph.settings import Settings
-from cnc_graph.sparql.runner import InlineQueryRunner, ProcessQueryRunner, QueryRunner, make_query_runner
+from cnc_graph.sparql.runner import InlineQueryRunner, QueryRunner, make_query_runner
+from cnc_graph.sparql.workers import ProcessQueryRunner
 from cnc_graph.store.embedded import OxigraphStore
 from tests.conftest import BASE
 from tests.conftest import REFERENCE as SHARED

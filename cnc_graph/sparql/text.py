@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 from urllib.parse import urljoin
 
 import pyoxigraph as ox
@@ -21,9 +21,6 @@ import pyoxigraph as ox
 from cnc_graph.errors import InputError
 from cnc_graph.iris import PREFIXES
 from cnc_graph.store.protocol import Term
-
-if TYPE_CHECKING:
-    pass
 
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 

@@ -308,6 +308,11 @@ class OxigraphStore:
         """Return whether the store holds no public graph at all."""
         return not self.public_graphs()
 
+    @property
+    def oxigraph(self) -> ox.Store:
+        """The pyoxigraph store itself: for queries given a protocol dataset, and for checkpoints."""
+        return self._store
+
     def close(self) -> None:
         """Flush and release the store (and its lock)."""
         if not self.read_only:
