@@ -40,8 +40,8 @@ from cnc_graph.search import search_index
 from cnc_graph.settings import Settings
 from cnc_graph.store.embedded import OxigraphStore
 from cnc_graph.store.protocol import GraphStore
-from cnc_graph.store.remote import _construct_pages
 from cnc_graph.store.selector import open_store
+from cnc_graph.store.virtuoso import construct_pages
 from tests import servers
 from tests.conftest import DATA, ROOT
 from tests.live import live_server
@@ -318,7 +318,7 @@ def test_a_cut_construct_reads_the_same_in_pages(query: str) -> None:
         ox.Quad(ox.NamedNode(f"{ex}s{i % 4}"), ox.NamedNode(ex + "pq"[i % 2]), ox.Literal(f"v{i}"), ox.DefaultGraph())
         for i in range(11)
     )
-    paging = _construct_pages(query)
+    paging = construct_pages(query)
     assert paging is not None
     count, page = paging
     total = int(next(iter(store.query(count)))["n"].value)  # type: ignore[index,call-overload]
@@ -339,7 +339,7 @@ def test_a_cut_construct_reads_the_same_in_pages(query: str) -> None:
     ],
 )
 def test_a_construct_with_its_own_modifiers_is_not_paged(query: str) -> None:
-    assert _construct_pages(query) is None
+    assert construct_pages(query) is None
 
 
 # --- import (last: it writes; the graph it replaces is put back) ----------------------------------------

@@ -19,9 +19,11 @@ from cnc_graph.errors import InputError, StoreError
 from cnc_graph.iris import XSD
 from cnc_graph.sparql.text import strip_dataset_clauses
 from cnc_graph.store import remote as remote_store
+from cnc_graph.store import virtuoso as virtuoso_quirks
 from cnc_graph.store.embedded import OxigraphStore
+from cnc_graph.store.endpoints import Endpoints, parse_endpoints
 from cnc_graph.store.protocol import GraphStore
-from cnc_graph.store.remote import Endpoints, QueryRejected, RemoteTriples, SparqlEndpointStore, parse_endpoints
+from cnc_graph.store.remote import QueryRejected, RemoteTriples, SparqlEndpointStore
 from cnc_graph.store.selector import open_store, parse_selector
 from tests import servers
 from tests.conftest import BASE, run_cli
@@ -642,7 +644,7 @@ def test_dataset_clauses_are_stripped_but_not_from_strings_or_variables() -> Non
 
 
 def test_virtuoso_values_are_put_back() -> None:
-    lexical = remote_store._virtuoso_lexical
+    lexical = virtuoso_quirks.virtuoso_lexical
     assert lexical("24", XSD + "duration") == "P2Y"
     assert lexical("18", XSD + "duration") == "P1Y6M"
     assert lexical("6", XSD + "yearMonthDuration") == "P6M"

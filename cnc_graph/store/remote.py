@@ -77,50 +77,35 @@ canonical form).
 
 from __future__ import annotations
 
-import ast
-import hashlib
-import http
-import http.client
-import json
 import re
 import tempfile
 import time
-import urllib.error
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from itertools import islice
 from typing import IO, TypeVar
-from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 import requests
 from SPARQLWrapper import JSON, POST, URLENCODED, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import (
-    EndPointInternalError,
-    EndPointNotFound,
-    QueryBadFormed,
-    SPARQLWrapperException,
-    Unauthorized,
-    URITooLong,
-)
-from urllib3.exceptions import NewConnectionError
 
 from cnc_graph.errors import InputError, StoreError
-from cnc_graph.iris import PREFIXES, XSD, is_public_graph, staging_graph_iri
+from cnc_graph.iris import PREFIXES, is_public_graph, staging_graph_iri
 from cnc_graph.sparql.text import (
     bind_values,
     declared_prefixes,
     declares_base,
-    form_at,
     has_dataset_clause,
     mask,
     query_form,
     strip_dataset_clauses,
 )
+from cnc_graph.store.endpoints import Endpoints, parse_endpoints
 from cnc_graph.store.protocol import StoreTransaction, Term
+from cnc_graph.store.transport import HTTP_STATUS_OF, HttpFailure, retry_decision
+from cnc_graph.store.virtuoso import CAP_PROBE, CAP_PROBE_ROWS, construct_pages, repair_json, repair_triple
 
 T = TypeVar("T")
 
@@ -128,63 +113,12 @@ USER_AGENT = "cnc-graph (SparqlEndpointStore)"
 N_TRIPLES = "application/n-triples"
 LOAD_CHUNK = 50_000
 _NO_GRAPH_SEGMENT = "graph/private/none"
-# Finding Virtuoso's result limit: a SELECT of 47³ rows made by VALUES alone, at most CAP_PROBE_ROWS of them. A server
-# that answers them all has a higher limit, or none: CAP_PROBE_ROWS is then used as the limit (pages of that size).
-CAP_PROBE_ROWS = 100_000
-_CAP_PROBE = (
-    "SELECT ?a WHERE { "
-    + " ".join(f"VALUES ?{v} {{ {' '.join(map(str, range(47)))} }}" for v in "abc")
-    + f" }} LIMIT {CAP_PROBE_ROWS}"
-)
-_SOLUTION_MODIFIER = re.compile(r"(?<![\w?$:])(?:GROUP|HAVING|ORDER|LIMIT|OFFSET)(?![\w:-])", re.IGNORECASE)
 
 _RELATIVE_IRI = re.compile(r"<(?![A-Za-z][A-Za-z0-9+.-]*:)[^<>\"{}|^`\\\x00-\x20]*>")
-_BNODE_LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?")
-_DURATIONS = {XSD + "duration", XSD + "yearMonthDuration", XSD + "dayTimeDuration"}
-_BOOLEAN = XSD + "boolean"
 
 
 class QueryRejected(InputError, StoreError):
     """The server refused a query as malformed (HTTP 400): the caller's query is at fault."""
-
-
-@dataclass(frozen=True)
-class Endpoints:
-    """Where a SPARQL server answers queries, updates and Graph Store Protocol requests."""
-
-    query: str
-    update: str
-    store: str | None
-    dialect: str = "generic"
-
-
-def parse_endpoints(selector: str) -> Endpoints:
-    """Return the endpoints a remote store selector names (see the module docstring)."""
-    if selector.startswith(("http://", "https://")):
-        return _oxigraph_endpoints(selector)
-    kind, sep, url = selector.partition(":")
-    if not sep or not url.startswith(("http://", "https://")):
-        raise StoreError(
-            f"store selector {selector!r} is not understood: use http://HOST:PORT (Oxigraph server), "
-            "sparql+virtuoso:URL, or sparql:QUERY_URL;update=UPDATE_URL;store=STORE_URL"
-        )
-    if kind == "sparql+oxigraph":
-        return _oxigraph_endpoints(url)
-    if kind == "sparql+virtuoso":
-        parts = urlsplit(url)
-        origin = f"{parts.scheme}://{parts.netloc}"
-        query = url if parts.path.strip("/") else origin + "/sparql"
-        return Endpoints(query, query, origin + "/sparql-graph-crud", "virtuoso")
-    if kind == "sparql":
-        query, *options = re.split(r";(?=(?:update|store)=)", url)
-        named = dict(option.split("=", 1) for option in options)
-        return Endpoints(query, named.get("update", query), named.get("store"), "generic")
-    raise StoreError(f"selector {selector!r}: unknown kind {kind!r}; use sparql, sparql+oxigraph or sparql+virtuoso")
-
-
-def _oxigraph_endpoints(url: str) -> Endpoints:
-    root = url.rstrip("/")
-    return Endpoints(root + "/query", root + "/update", root + "/store", "oxigraph")
 
 
 class RemoteTriples:
@@ -212,16 +146,6 @@ class _Answer:
     body: bytes
     content_type: str
     headers: Mapping[str, str]
-
-
-class _HttpFailure(Exception):
-    """An HTTP error status, raised inside a request attempt and turned into a StoreError outside it."""
-
-    def __init__(self, status: int, reason: str, body: bytes) -> None:
-        super().__init__(status)
-        self.status = status
-        self.reason = reason or _reason(status)
-        self.body = body
 
 
 class SparqlEndpointStore:
@@ -407,7 +331,7 @@ class SparqlEndpointStore:
                     timeout=self.timeout_s,
                 )
                 if not response.ok:
-                    raise _HttpFailure(response.status_code, response.reason, response.content)
+                    raise HttpFailure(response.status_code, response.reason, response.content)
 
             self._attempts(f"loading {len(triples)} triple(s) for <{graph}>", store_url, put, idempotent=True)
 
@@ -439,10 +363,10 @@ class SparqlEndpointStore:
 
             def probe() -> _Answer:
                 response = self._session.post(
-                    self.url, data={"query": _CAP_PROBE}, headers={"Accept": "text/csv"}, timeout=self.timeout_s
+                    self.url, data={"query": CAP_PROBE}, headers={"Accept": "text/csv"}, timeout=self.timeout_s
                 )
                 if not response.ok:
-                    raise _HttpFailure(response.status_code, response.reason, response.content)
+                    raise HttpFailure(response.status_code, response.reason, response.content)
                 headers = {name.lower(): text for name, text in response.headers.items()}
                 return _Answer(response.content, headers.get("content-type", ""), headers)
 
@@ -453,7 +377,7 @@ class SparqlEndpointStore:
     def _virtuoso_pages(self, sparql: str, form: str, dataset: Sequence[str] | None) -> list[ox.Triple]:
         """Return every triple of a CONSTRUCT that Virtuoso cut, read again in pages under its result limit."""
         cap = self._virtuoso_row_cap()
-        paging = _construct_pages(sparql) if form == "CONSTRUCT" else None
+        paging = construct_pages(sparql) if form == "CONSTRUCT" else None
         if paging is None:
             raise StoreError(
                 f"SPARQL endpoint {self.url}: query: the server cut the {form} answer at {cap + 1} triples "
@@ -539,7 +463,7 @@ class SparqlEndpointStore:
                 "(Virtuoso's [SPARQL] ResultSetMaxRows); raise that limit or page with LIMIT/OFFSET"
             )
         try:
-            body = _repair_json(answer.body, self.endpoints.dialect == "virtuoso", form == "ASK")
+            body = repair_json(answer.body, self.endpoints.dialect == "virtuoso", form == "ASK")
             return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
         except (SyntaxError, ValueError) as exc:
             raise StoreError(
@@ -556,7 +480,7 @@ class SparqlEndpointStore:
         except SyntaxError as exc:
             raise StoreError(f"SPARQL endpoint {self.url}: query: unreadable {media} answer: {exc}") from exc
         if self.endpoints.dialect == "virtuoso":
-            return iter([_repair_triple(t) for t in triples])
+            return iter([repair_triple(t) for t in triples])
         return iter(triples)
 
     def _attempts(
@@ -571,7 +495,7 @@ class SparqlEndpointStore:
             except StoreError:
                 raise
             except Exception as exc:  # every transport error is mapped below, or re-raised
-                retry, message = _failure(exc, idempotent, self.timeout_s)
+                retry, message = retry_decision(exc, idempotent, self.timeout_s)
                 if message is None:
                     raise
                 if retry and attempt < retries:
@@ -580,7 +504,7 @@ class SparqlEndpointStore:
                     continue
                 tries = f" after {attempt + 1} attempts" if attempt else ""
                 text = f"SPARQL endpoint {url}: {what}: {message}{tries}"
-                status = getattr(exc, "status", None) or _STATUS.get(type(exc))
+                status = getattr(exc, "status", None) or HTTP_STATUS_OF.get(type(exc))
                 if status == 404:
                     text += " (check the store selector: see cnc_graph.store.remote for the endpoint conventions)"
                 if self.endpoints.dialect == "virtuoso" and "SECURITY" in message:
@@ -590,205 +514,10 @@ class SparqlEndpointStore:
                 raise StoreError(text) from exc
 
 
-_STATUS: dict[type, int] = {
-    QueryBadFormed: 400,
-    Unauthorized: 401,
-    EndPointNotFound: 404,
-    URITooLong: 414,
-    EndPointInternalError: 500,
-}
-
-
-def _failure(exc: Exception, idempotent: bool, timeout_s: float) -> tuple[bool, str | None]:
-    """Return (whether to retry, what happened) for a transport exception; (False, None) if it is not one."""
-    if isinstance(exc, _HttpFailure):
-        return False, f"HTTP {exc.status} {exc.reason}: {_first_line(exc.body)}"
-    if isinstance(exc, SPARQLWrapperException):
-        status = _STATUS.get(type(exc), 0)
-        return False, f"HTTP {status} {_reason(status)}: {_first_line(_wrapper_body(exc))}"
-    if isinstance(exc, urllib.error.HTTPError):
-        try:
-            body = exc.read()
-        except OSError:
-            body = b""
-        return False, f"HTTP {exc.code} {exc.reason}: {_first_line(body)}"
-    if isinstance(exc, urllib.error.URLError):  # urllib raises it before anything was sent
-        if isinstance(exc.reason, TimeoutError):
-            return True, f"cannot connect within {timeout_s:g} s"
-        return True, f"cannot connect ({exc.reason}); is the server running?"
-    if isinstance(exc, requests.ConnectTimeout):
-        return True, f"cannot connect within {timeout_s:g} s"
-    if isinstance(exc, requests.Timeout | TimeoutError):
-        return False, f"no answer within {timeout_s:g} s"
-    if isinstance(exc, requests.ConnectionError):
-        refused = _refusal(exc)
-        if refused:
-            return True, f"cannot connect ({refused}); is the server running?"
-        return idempotent, f"connection dropped ({_short(exc)})"
-    if isinstance(exc, http.client.HTTPException | ConnectionError):
-        note = "" if idempotent else "; the update may or may not have been applied"
-        return idempotent, f"connection dropped ({_short(exc)}){note}"
-    return False, None
-
-
-def _wrapper_body(exc: SPARQLWrapperException) -> bytes:
-    """Return the server's message that SPARQLWrapper keeps only as a repr inside its exception's text."""
-    _, found, tail = str(exc).partition("Response:\n")
-    if found:
-        with suppress(ValueError, SyntaxError):
-            body = ast.literal_eval(tail)
-            if isinstance(body, bytes):
-                return body
-    return b""
-
-
-def _refusal(exc: requests.ConnectionError) -> str | None:
-    """Return why a connection could not be opened (nothing was sent), or None if it broke later."""
-    reason = getattr(exc.args[0] if exc.args else None, "reason", None)
-    if isinstance(reason, NewConnectionError):
-        return str(reason).rsplit("new connection: ", 1)[-1]
-    return None
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    return text if len(text) < 200 else text[:200] + "…"
-
-
-def _reason(status: int) -> str:
-    try:
-        return http.HTTPStatus(status).phrase
-    except ValueError:
-        return ""
-
-
-def _first_line(body: bytes) -> str:
-    """Return the first non-empty line of a server's message, shortened."""
-    for line in body.decode("utf-8", "replace").splitlines():
-        line = line.strip()
-        if line and not line.startswith("<"):
-            return line if len(line) <= 300 else line[:300] + "…"
-    text = re.sub(r"<[^>]+>", " ", body.decode("utf-8", "replace"))
-    text = " ".join(text.split())
-    return (text[:300] + "…" if len(text) > 300 else text) or "(no message)"
-
-
 # --- query text ----------------------------------------------------------------------------
 
 
-def _construct_pages(sparql: str) -> tuple[str, Callable[[int, int], str]] | None:
-    """Return a COUNT of a CONSTRUCT's solutions and a maker of its pages, or None if it sets its own modifiers.
-
-    The page maker returns the query with ``LIMIT size OFFSET offset`` right after its WHERE block (before a
-    trailing VALUES clause, as the grammar wants); the count is ``SELECT (COUNT(*) AS ?n)`` over the same
-    dataset clauses, WHERE block and VALUES. None when the query already has GROUP BY, HAVING, ORDER BY, LIMIT
-    or OFFSET after its WHERE block, or when its blocks are not understood.
-    """
-    masked = mask(sparql)
-    word, keyword_end = form_at(masked)
-    if word != "CONSTRUCT":
-        return None
-    keyword_start = keyword_end - len(word)
-    groups: list[tuple[int, int]] = []
-    depth = 0
-    for index in range(keyword_end, len(masked)):
-        char = masked[index]
-        if char == "{":
-            if depth == 0:
-                opened = index
-            depth += 1
-        elif char == "}":
-            depth -= 1
-            if depth < 0:
-                return None
-            if depth == 0:
-                groups.append((opened, index + 1))
-    template_first = masked[keyword_end:].lstrip().startswith("{")
-    where = 1 if template_first else 0
-    if depth != 0 or len(groups) <= where:
-        return None
-    head = groups[0][1] if template_first else keyword_end
-    end = groups[where][1]
-    if _SOLUTION_MODIFIER.search(masked, end):
-        return None
-    count = sparql[:keyword_start] + "SELECT (COUNT(*) AS ?n) " + sparql[head:]
-
-    def page(size: int, offset: int) -> str:
-        return f"{sparql[:end]} LIMIT {size} OFFSET {offset} {sparql[end:]}"
-
-    return count, page
-
-
 # --- server output ---------------------------------------------------------------------------
-
-
-def _repair_json(body: bytes, virtuoso: bool, ask: bool = False) -> bytes:
-    """Return SPARQL JSON results that pyoxigraph reads, with Virtuoso's odd values put right."""
-    if ask and b"__ASK_RETVAL" in body:  # Virtuoso answers ASK as a SELECT of one row (true) or none (false)
-        rows = json.loads(body).get("results", {}).get("bindings", [])
-        answer = any(row.get("__ASK_RETVAL", {}).get("value") not in (None, "0") for row in rows)
-        return json.dumps({"head": {}, "boolean": answer}).encode()
-    bnodes = b'"bnode"' in body
-    values = virtuoso and (b"uration" in body or b"#boolean" in body)
-    if not (bnodes or values):
-        return body
-    document = json.loads(body)
-    for row in document.get("results", {}).get("bindings", []):
-        for term in row.values():
-            if term.get("type") == "bnode":
-                term["value"] = _bnode_label(term["value"])
-            elif virtuoso and "datatype" in term:
-                term["value"] = _virtuoso_lexical(term["value"], term["datatype"])
-    return json.dumps(document).encode()
-
-
-def _repair_triple(triple: ox.Triple) -> ox.Triple:
-    term = triple.object
-    if isinstance(term, ox.Literal) and (term.datatype.value in _DURATIONS or term.datatype.value == _BOOLEAN):
-        lexical = _virtuoso_lexical(term.value, term.datatype.value)
-        if lexical != term.value:
-            return ox.Triple(triple.subject, triple.predicate, ox.Literal(lexical, datatype=term.datatype))
-    return triple
-
-
-def _bnode_label(label: str) -> str:
-    if _BNODE_LABEL.fullmatch(label):
-        return label
-    tail = label.removeprefix("nodeID://")
-    if _BNODE_LABEL.fullmatch(tail):
-        return tail
-    return "h" + hashlib.sha256(label.encode()).hexdigest()[:24]
-
-
-def _virtuoso_lexical(value: str, datatype: str) -> str:
-    """Return the lexical form Virtuoso lost: months and seconds back to durations, 1/0 back to true/false."""
-    if datatype == _BOOLEAN:
-        return {"1": "true", "0": "false"}.get(value, value)
-    if datatype not in _DURATIONS:
-        return value
-    if re.fullmatch(r"-?\d+", value):
-        return _months(int(value))
-    if re.fullmatch(r"-?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?", value):
-        with suppress(InvalidOperation):
-            return _seconds(Decimal(value))
-    return value
-
-
-def _months(months: int) -> str:
-    years, rest = divmod(abs(months), 12)
-    text = (f"{years}Y" if years else "") + (f"{rest}M" if rest or not years else "")
-    return ("-" if months < 0 else "") + "P" + text
-
-
-def _seconds(total: Decimal) -> str:
-    days, rest = divmod(abs(total), 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, seconds = divmod(rest, 60)
-    time_part = (f"{int(hours)}H" if hours else "") + (f"{int(minutes)}M" if minutes else "")
-    if seconds:
-        time_part += format(seconds.normalize(), "f") + "S"
-    text = (f"{int(days)}D" if days else "") + (f"T{time_part}" if time_part else "")
-    return ("-" if total < 0 else "") + "P" + (text or "T0S")
 
 
 def _staging(graph: str, token: str) -> str:

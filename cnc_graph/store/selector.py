@@ -23,7 +23,7 @@ def open_store(selector: str, base_iri: str, read_only: bool = False) -> GraphSt
     """Return the store a selector names (see the module docstring)."""
     kind, location = parse_selector(selector)
     if kind == "http":
-        from cnc_graph.store.remote import SparqlEndpointStore  # here: remote_store imports this module
+        from cnc_graph.store.remote import SparqlEndpointStore  # here: only a server needs the HTTP libraries
 
         return SparqlEndpointStore(location, base_iri, read_only=read_only)
     path = None if location == "memory" else Path(location)
