@@ -16,10 +16,9 @@ import pyoxigraph as ox
 from cnc_graph.build import NOT_VALIDATED, read_sources, summarise
 from cnc_graph.ingest.sources import discover_sources
 from cnc_graph.iris import graph_iri
-from cnc_graph.rdf.terms import graph_from_triples
 from cnc_graph.settings import Settings
 from cnc_graph.store.embedded import OxigraphStore
-from cnc_graph.validation.validator import Validator, load_shapes
+from cnc_graph.validation.shapes import project_validator
 
 
 class Clock:
@@ -42,7 +41,7 @@ def main(root: Path, out: Path) -> None:
     clock = Clock()
     contents = read_sources(discover_sources(root), settings.base_iri)
     clock.mark("read")
-    validator = Validator(load_shapes(root), graph_from_triples(contents.get("ontology", [])))
+    validator = project_validator(root, contents.get("ontology", []))
     clock.mark("compile the shapes")
     data = [t for key, triples in contents.items() if key not in NOT_VALIDATED for t in triples]
     print(f"{len(data)} triples to validate")

@@ -119,7 +119,8 @@ def step_naive(a: argparse.Namespace) -> dict[str, object]:
     """The naive path: rdflib parses the data (N-Triples) and pyshacl validates the whole graph (its results kept)."""
     import rdflib
 
-    from cnc_graph.validation.validator import Validator, load_shapes
+    from cnc_graph.validation.shapes import load_shapes
+    from cnc_graph.validation.validator import Validator
 
     start = time.perf_counter()
     data = rdflib.Graph().parse(str(a.dump), format="nt")
@@ -205,11 +206,12 @@ def step_diff(a: argparse.Namespace) -> dict[str, object]:
     """Differential test on a corpus with faults: the library's compiled paths vs pyshacl on the whole graph."""
     from cnc_graph.build import NOT_VALIDATED, read_sources
     from cnc_graph.errors import InputErrors, ValidationFailed
-    from cnc_graph.importing import _owner, import_inventory, store_triples, validator_for
+    from cnc_graph.importing import _owner, import_inventory, store_triples
     from cnc_graph.ingest.inventory import read_inventory_file
     from cnc_graph.ingest.sources import discover_sources
     from cnc_graph.iris import graph_iri
     from cnc_graph.store.embedded import OxigraphStore
+    from cnc_graph.validation.shapes import validator_for
     from cnc_graph.validation.validator import ValidationReport, Validator
 
     settings = _settings(a.root)

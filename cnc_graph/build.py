@@ -15,10 +15,10 @@ from cnc_graph.ingest.readers import readers
 from cnc_graph.ingest.sources import Source, discover_sources
 from cnc_graph.iris import DCT, OWL, RDF, VOID, XSD, graph_iri
 from cnc_graph.rdf.query_files import select, value
-from cnc_graph.rdf.terms import graph_from_triples
 from cnc_graph.settings import Settings
 from cnc_graph.store.protocol import GraphStore
-from cnc_graph.validation.validator import ValidationReport, Validator, load_shapes
+from cnc_graph.validation.shapes import project_validator
+from cnc_graph.validation.validator import ValidationReport
 
 Progress = Callable[[str, int, int], None]
 NOT_VALIDATED = ("shapes", "ontology")
@@ -63,7 +63,7 @@ def build(
     contents = read_sources(sources, settings.base_iri, progress)
     if progress:
         progress("validating with the shapes", 0, 1)
-    validator = Validator(load_shapes(settings.root), graph_from_triples(contents.get("ontology", [])))
+    validator = project_validator(settings.root, contents.get("ontology", []))
     data = [t for key, triples in contents.items() if key not in NOT_VALIDATED for t in triples]
     report = validator.validate_triples(data)
     if report.violations and not allow_violations:

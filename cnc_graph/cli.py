@@ -192,8 +192,9 @@ def validate(
     ] = Engine.auto,
 ) -> None:
     """Validate RDF files with the shapes; exit 1 on any violation."""
-    from cnc_graph.importing import store_triples, validator_for
+    from cnc_graph.importing import store_triples
     from cnc_graph.rdf.files import parse_rdf_file
+    from cnc_graph.validation.shapes import validator_for
 
     settings = settings_for(store)
 

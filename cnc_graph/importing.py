@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,13 +11,12 @@ from cnc_graph.card import fields as card
 from cnc_graph.errors import InputError, InputErrors, Location, ValidationFailed
 from cnc_graph.ingest.inventory import read_inventory_file
 from cnc_graph.iris import graph_iri
-from cnc_graph.rdf.files import parse_rdf_file
 from cnc_graph.rdf.query_files import load_query, select, value
-from cnc_graph.rdf.terms import graph_from_triples
 from cnc_graph.settings import Settings
 from cnc_graph.store.protocol import GraphStore
 from cnc_graph.validation.context import record_context, record_subjects
-from cnc_graph.validation.validator import ValidationReport, ValidationResult, Validator, load_shapes
+from cnc_graph.validation.shapes import validator_for
+from cnc_graph.validation.validator import ValidationReport, ValidationResult
 
 
 @dataclass
@@ -38,21 +36,6 @@ def store_triples(store: GraphStore, exclude_graph: str | None = None) -> list[o
     exclude = ox.NamedNode(exclude_graph or "urn:cnc:none")
     result = store.query(load_query("public_triples_except"), bindings={"exclude": exclude})
     return list(result)  # type: ignore[arg-type]
-
-
-def validator_for(settings: Settings) -> Validator:
-    """Return a validator with the project's shapes and ontology (built once per state of those files)."""
-    files = [settings.root / "ontology" / "cnc.ttl", settings.root / "ontology" / "alignments.ttl"]
-    files += sorted((settings.root / "shapes").glob("*.ttl"))
-    stamp = tuple((str(p), p.stat().st_mtime_ns) for p in files if p.exists())
-    return _validator(settings.root, settings.base_iri, stamp)
-
-
-@functools.lru_cache(maxsize=4)
-def _validator(root: Path, base_iri: str, _stamp: tuple[tuple[str, int], ...]) -> Validator:
-    ontology = [root / "ontology" / "cnc.ttl", root / "ontology" / "alignments.ttl"]
-    triples = [t for p in ontology if p.exists() for t in parse_rdf_file(p, base_iri)]
-    return Validator(load_shapes(root), graph_from_triples(triples))
 
 
 def import_inventory(

@@ -144,9 +144,9 @@ def test_fixture_yields_exactly_the_intended_violations(
 
 @pytest.mark.parametrize("fixture", sorted(f for f, expected in EXPECTED.items() if expected))
 def test_our_validator_reports_each_violation_in_french_and_english(fixture: str) -> None:
-    from cnc_graph.importing import validator_for
     from cnc_graph.rdf.files import parse_rdf_file
     from cnc_graph.settings import Settings
+    from cnc_graph.validation.shapes import validator_for
 
     validator = validator_for(Settings(store="memory", root=ROOT))
     report = validator.validate_triples(parse_rdf_file(FIXTURES / fixture, "https://w3id.org/cnc-ma/"))

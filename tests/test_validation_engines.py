@@ -19,7 +19,7 @@ import rdflib
 from bench.generate import generate
 from cnc_graph.build import NOT_VALIDATED, build, read_sources
 from cnc_graph.errors import ValidationFailed
-from cnc_graph.importing import _owner, import_inventory, store_triples, validator_for
+from cnc_graph.importing import _owner, import_inventory, store_triples
 from cnc_graph.ingest.inventory import read_inventory_file
 from cnc_graph.ingest.sources import discover_sources
 from cnc_graph.iris import CNC, DCT, RDF, SKOS, XSD, graph_iri
@@ -28,7 +28,8 @@ from cnc_graph.rdf.terms import graph_from_triples
 from cnc_graph.settings import DEFAULT_BASE_IRI, Settings
 from cnc_graph.store.embedded import OxigraphStore
 from cnc_graph.validation.compiler import UnsupportedShape, compile_shapes
-from cnc_graph.validation.validator import ValidationResult, Validator, load_shapes
+from cnc_graph.validation.shapes import load_shapes, validator_for
+from cnc_graph.validation.validator import ValidationResult, Validator
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.filterwarnings("ignore:Dataset.default_context is deprecated:DeprecationWarning")

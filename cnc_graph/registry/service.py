@@ -577,7 +577,7 @@ class Registry:
     def validator(self) -> Validator:
         """Return the shapes validator (the project's shapes, the submission shapes included)."""
         if self._validator is None:
-            from cnc_graph.importing import validator_for
+            from cnc_graph.validation.shapes import validator_for
 
             self._validator = validator_for(self.settings)
             self._columns = _shape_columns(self._validator.shapes)

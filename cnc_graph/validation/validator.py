@@ -11,7 +11,6 @@ import re
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import pyoxigraph as ox
 import pyshacl
@@ -19,7 +18,6 @@ import rdflib
 from rdflib.collection import Collection
 from rdflib.namespace import SH
 
-from cnc_graph.rdf.files import parse_rdf_file
 from cnc_graph.rdf.query_files import load_query
 from cnc_graph.rdf.terms import graph_from_triples
 from cnc_graph.sparql.text import bind_values
@@ -75,14 +73,6 @@ class ValidationReport:
     def conforms(self) -> bool:
         """Return whether there is no violation (warnings allowed)."""
         return not self.violations
-
-
-def load_shapes(root: Path) -> rdflib.Graph:
-    """Return the union of every shapes file under ``root/shapes``."""
-    graph = rdflib.Graph()
-    for path in sorted((root / "shapes").glob("*.ttl")):
-        graph_from_triples(parse_rdf_file(path, "https://w3id.org/cnc-ma/shapes/"), graph)
-    return graph
 
 
 class Validator:
