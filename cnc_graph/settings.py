@@ -8,10 +8,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from cnc_graph.errors import InputError
+from cnc_graph.errors import InputError, Location
 
 DEFAULT_BASE_IRI = "https://w3id.org/cnc-ma/"
 DEFAULT_STORE = "oxigraph:./var/store"
+#: Who may submit registration cards: any operator or certifier, or only each sub-sector's coordinating body.
+SUBMITTER_POLICIES = ("any-operator", "coordinating-body")
 
 
 def resources_root() -> Path:
@@ -30,16 +32,26 @@ def resources_root() -> Path:
 class Settings:
     """Everything configurable about a CNC Graph installation."""
 
+    #: ``CNC_STORE``: ``oxigraph:PATH``, ``memory`` or a SPARQL server's URL (``store.selector``).
     store: str = DEFAULT_STORE
+    #: ``CNC_BASE_IRI``: the base of every resource IRI (a ``/`` is added when it ends in neither ``/`` nor ``#``).
     base_iri: str = DEFAULT_BASE_IRI
+    #: ``CNC_ROOT``: the folder holding ontology/, shapes/, data/ and mappings/ (default: the shipped ones).
     root: Path = field(default_factory=resources_root)
+    #: ``CNC_QUERY_TIMEOUT``: seconds before a ``/sparql`` query is stopped.
     query_timeout_s: float = 10.0
+    #: ``CNC_RESULT_LIMIT``: rows or triples a ``/sparql`` answer may carry.
     result_limit: int = 10_000
+    #: ``CNC_MAX_BODY_BYTES``: the largest request body accepted.
     max_body_bytes: int = 1_000_000
-    #: SPARQL query worker processes; 0 chooses twice the CPUs, 2 to 8 (``sparql_runner.default_workers``).
+    #: ``CNC_QUERY_WORKERS``: SPARQL query worker processes; 0 chooses twice the CPUs, 2 to 8
+    #: (``sparql.workers.default_workers``).
     query_workers: int = 0
-    #: Megabytes of ``/sparql`` results kept for repeated identical queries (``sparql_cache``); 0 keeps none.
+    #: ``CNC_SPARQL_CACHE_MB``: megabytes of ``/sparql`` results kept for repeated identical queries
+    #: (``sparql.cache``); 0 keeps none.
     sparql_cache_mb: float = 64.0
+    #: ``CNC_SUBMITTERS``: who may submit registration cards, ``any-operator`` or ``coordinating-body``.
+    submitters: str = "any-operator"
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -54,6 +66,7 @@ class Settings:
             max_body_bytes=_number(env, "CNC_MAX_BODY_BYTES", "1000000", int),
             query_workers=_number(env, "CNC_QUERY_WORKERS", "0", int),
             sparql_cache_mb=_number(env, "CNC_SPARQL_CACHE_MB", "64", float),
+            submitters=_choice(env, "CNC_SUBMITTERS", SUBMITTER_POLICIES),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         if "base_iri" in clean:
@@ -69,6 +82,14 @@ def _number(env: Mapping[str, str], name: str, default: str, kind: type[int] | t
     except ValueError:
         what = "a whole number" if kind is int else "a number"
         raise InputError(f"environment variable {name}={text!r} is not {what} (default: {default})") from None
+
+
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
+    """Return the environment variable ``name`` (default: the first allowed value); another value is an error."""
+    text = env.get(name, "").strip() or allowed[0]
+    if text not in allowed:
+        raise InputError(f"{name}={text!r}: use one of {', '.join(allowed)}", Location(field=name))
+    return text
 
 
 def _normalise_base(base: str) -> str:

@@ -138,3 +138,9 @@ def test_a_setting_that_is_not_a_number_is_named_with_exit_code_2(variable: str,
     done = run_cli("query", "ASK {}", "--store", "memory", env={variable: "lots"})
     assert done.returncode == 2
     assert variable in done.stderr and expected in done.stderr and "Traceback" not in done.stderr
+
+
+def test_an_unknown_submitter_policy_is_named_with_what_is_allowed() -> None:
+    done = run_cli("query", "ASK {}", "--store", "memory", env={"CNC_SUBMITTERS": "everyone"})
+    assert done.returncode == 2
+    assert "CNC_SUBMITTERS" in done.stderr and "coordinating-body" in done.stderr and "Traceback" not in done.stderr
