@@ -12,10 +12,19 @@ from typing import Annotated, TypeVar
 
 import pyoxigraph as ox
 import typer
-from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
+from cnc_graph.console import (
+    QueryFormat,
+    err,
+    out,
+    print_located,
+    print_report,
+    print_result,
+    print_summary,
+    write_report,
+)
 from cnc_graph.errors import CncError, InputError, InputErrors, ValidationFailed
 from cnc_graph.settings import Settings
 from cnc_graph.store.protocol import GraphStore
@@ -31,8 +40,6 @@ app = typer.Typer(
 import_app = typer.Typer(help="Import files delivered by sub-sector authorities or by ESCO.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 
 StoreOption = Annotated[
     str | None,
@@ -50,16 +57,6 @@ class Engine(StrEnum):
     auto = "auto"
     compiled = "compiled"
     pyshacl = "pyshacl"
-
-
-class QueryFormat(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-    tsv = "tsv"
-    xml = "xml"
-    turtle = "turtle"
-    ntriples = "ntriples"
 
 
 T = TypeVar("T")
@@ -101,16 +98,6 @@ def opened(settings: Settings, read_only: bool = False) -> Iterator[GraphStore]:
         store.close()
 
 
-def print_report(report: ValidationReport, lang: str, stream: Console | None = None) -> None:
-    """Print each validation result: severity, focus node, path, value and message."""
-    console = stream or err
-    for r in report.results:
-        colour = "red" if r.severity == "Violation" else "yellow"
-        where = r.focus + (f"  {r.path}" if r.path else "")
-        value = f"  value={r.value!r}" if r.value is not None else ""
-        console.print(f"[{colour}]{r.severity}[/{colour}] {where}{value}\n    {r.message(lang)}", highlight=False)
-
-
 # --- build ------------------------------------------------------------------------------------
 
 
@@ -143,35 +130,6 @@ def build(
             raise typer.Exit(1)
 
     run(action, lang)
-
-
-def print_summary(summary: object, lang: str) -> None:
-    """Print the build summary: graphs, classes, frameworks, qualifications, validation counts."""
-    from cnc_graph.build import BuildSummary
-
-    assert isinstance(summary, BuildSummary)
-    graphs = Table("named graph", "triples", title="Graphs")
-    for name, count in summary.graphs.items():
-        graphs.add_row(name, str(count))
-    out.print(graphs)
-    classes = Table("class", "resources", title="Resources per class")
-    for name, count in summary.classes.items():
-        classes.add_row(name, str(count))
-    out.print(classes)
-    frameworks = Table("framework", "name", "levels", "descriptor domains", title="Frameworks")
-    for row in summary.frameworks:
-        frameworks.add_row(row["key"] or "", row["name"] or "", row["levels"] or "0", row["domains"] or "0")
-    out.print(frameworks)
-    if summary.qualifications:
-        quals = Table("sub-sector", "CNC level", "qualifications", title="Qualifications")
-        for row in summary.qualifications:
-            quals.add_row(row["subsector"] or "", row["level"] or "—", row["n"] or "0")
-        out.print(quals)
-    report = summary.report
-    print_report(ValidationReport([r for r in report.results if r.severity == "Violation"]), lang)
-    out.print(
-        f"{len(report.violations)} violation(s), {len(report.warnings)} warning(s); built in {summary.seconds:.1f} s"
-    )
 
 
 # --- validate --------------------------------------------------------------------------------
@@ -228,13 +186,6 @@ def validate(
 
 # --- query -----------------------------------------------------------------------------------
 
-RESULT_FORMATS = {
-    QueryFormat.json: ox.QueryResultsFormat.JSON,
-    QueryFormat.csv: ox.QueryResultsFormat.CSV,
-    QueryFormat.tsv: ox.QueryResultsFormat.TSV,
-    QueryFormat.xml: ox.QueryResultsFormat.XML,
-}
-
 
 @app.command()
 def query(
@@ -252,7 +203,7 @@ def query(
         text = _query_text(sparql)
         with opened(settings, read_only=True) as graph_store:
             result = graph_store.query(text)
-            _print_result(result, output)
+            print_result(result, output)
 
     run(action)
 
@@ -266,45 +217,6 @@ def _query_text(sparql: str) -> str:
             raise InputError("query file not found", location=None) from None
         return path.read_text(encoding="utf-8")
     return sparql
-
-
-def _print_result(result: object, output: QueryFormat) -> None:
-    if isinstance(result, ox.QueryBoolean):
-        if output is QueryFormat.table:
-            out.print("true" if bool(result) else "false")
-        else:
-            sys.stdout.write(result.serialize(format=RESULT_FORMATS.get(output, ox.QueryResultsFormat.JSON)).decode())
-        return
-    if isinstance(result, ox.QuerySolutions):
-        if output in RESULT_FORMATS:
-            sys.stdout.write(result.serialize(format=RESULT_FORMATS[output]).decode())
-            return
-        variables = [v.value for v in result.variables]
-        table = Table(*variables)
-        count = 0
-        for row in result:
-            table.add_row(*[_term_text(row[v]) for v in variables])
-            count += 1
-        out.print(table)
-        out.print(f"{count} row(s)")
-        return
-    triples = list(result)  # type: ignore[call-overload]
-    fmt = ox.RdfFormat.TURTLE if output is QueryFormat.turtle else ox.RdfFormat.N_TRIPLES
-    if output is QueryFormat.table:
-        table = Table("subject", "predicate", "object")
-        for t in triples:
-            table.add_row(_term_text(t.subject), _term_text(t.predicate), _term_text(t.object))
-        out.print(table)
-        return
-    sys.stdout.write(ox.serialize(triples, format=fmt).decode())
-
-
-def _term_text(term: object) -> str:
-    if term is None:
-        return ""
-    if isinstance(term, ox.Literal):
-        return f"{term.value}@{term.language}" if term.language else term.value
-    return getattr(term, "value", str(term))
 
 
 # --- import ----------------------------------------------------------------------------------
@@ -336,13 +248,13 @@ def import_inventory(
                 return do_import(graph_store, settings, file, subsector, dry_run)
             except ValidationFailed as exc:
                 lines = exc.lines
-                _write_report(report_file, exc.report, lines, str(file))  # type: ignore[arg-type]
-                _print_located(exc.report, lines, str(file), lang)  # type: ignore[arg-type]
+                write_report(report_file, exc.report, lines, str(file))  # type: ignore[arg-type]
+                print_located(exc.report, lines, str(file), lang)  # type: ignore[arg-type]
                 raise
 
     result = run(action, lang)
-    _write_report(report_file, result.report, result.lines, str(file))
-    _print_located(result.report, result.lines, str(file), lang, warnings_only=True)
+    write_report(report_file, result.report, result.lines, str(file))
+    print_located(result.report, result.lines, str(file), lang, warnings_only=True)
     verb = "would import" if dry_run else "imported"
     out.print(
         f"{verb} {result.qualifications} qualification(s) ({result.triples} triples) into {result.graph}; "
@@ -397,33 +309,6 @@ def import_esco(
         err.print(f"skipped {skipped}: {why}", highlight=False)
     modified = f", latest concept modification {result.modified}" if result.modified else ""
     out.print(f"imported {result.triples} triples into {result.graph} (ESCO version {result.version}{modified})")
-
-
-def _print_located(
-    report: ValidationReport, lines: dict[str, int], source: str, lang: str, warnings_only: bool = False
-) -> None:
-    from cnc_graph.importing import locate
-
-    for r in report.results:
-        if warnings_only and r.severity == "Violation":
-            continue
-        where = locate(r, lines, source).localised(lang)
-        colour = "red" if r.severity == "Violation" else "yellow"
-        err.print(f"[{colour}]{r.severity}[/{colour}] {where}: {r.message(lang)}", highlight=False)
-
-
-def _write_report(path: Path | None, report: ValidationReport, lines: dict[str, int], source: str) -> None:
-    if path is None:
-        return
-    from cnc_graph.importing import locate
-
-    payload = [
-        r.to_dict() | {"line": locate(r, lines, source).line, "column": locate(r, lines, source).field}
-        for r in report.results
-    ]
-    path.write_text(
-        json.dumps({"conforms": report.conforms, "results": payload}, ensure_ascii=False, indent=2), encoding="utf-8"
-    )
 
 
 # --- compare ---------------------------------------------------------------------------------
