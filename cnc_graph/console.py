@@ -6,13 +6,16 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 from rich.console import Console
 from rich.table import Table
 
-from cnc_graph.build import BuildSummary
 from cnc_graph.validation.validator import ValidationReport
+
+if TYPE_CHECKING:
+    from cnc_graph.build import BuildSummary
 
 
 class QueryFormat(StrEnum):
