@@ -34,7 +34,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from cnc_graph.card.fields import FIELDS, SUBSECTORS
-from cnc_graph.ingest.esco import esco_triples
+from cnc_graph.ingest.esco.concepts import esco_triples
 from cnc_graph.settings import DEFAULT_BASE_IRI, resources_root
 
 REPO = resources_root()

@@ -273,8 +273,8 @@ def import_esco(
     lang: LangOption = "fr",
 ) -> None:
     """Import the official ESCO CSV distribution into graph/esco, replacing it atomically."""
-    from cnc_graph.ingest.esco_import import EscoImportResult
-    from cnc_graph.ingest.esco_import import import_esco as do_import
+    from cnc_graph.ingest.esco.importer import EscoImportResult
+    from cnc_graph.ingest.esco.importer import import_esco as do_import
 
     settings = settings_for(store)
 

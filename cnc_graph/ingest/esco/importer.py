@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cnc_graph.ingest.esco import EscoStats, Progress, concept_kind_order, esco_triples
+from cnc_graph.ingest.esco.concepts import EscoStats, concept_kind_order, esco_triples
+from cnc_graph.ingest.esco.files import Progress
 from cnc_graph.iris import graph_iri
 from cnc_graph.settings import Settings
 from cnc_graph.store.protocol import GraphStore
