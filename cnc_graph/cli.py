@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import pyoxigraph as ox
 import typer
@@ -323,17 +323,17 @@ def compare_levels_command(
     store: StoreOption = None,
 ) -> None:
     """Show the levels of another framework that match a level, with relation, confidence and path."""
-    from cnc_graph.compare.levels import compare_levels
+    from cnc_graph.compare.levels import LevelMatch, LevelRef, compare_levels
 
     settings = settings_for(store)
 
-    def action() -> tuple[object, list[object]]:
+    def action() -> tuple[LevelRef, list[LevelMatch]]:
         with opened(settings, read_only=True) as graph_store:
-            return compare_levels(graph_store, level, to)  # type: ignore[return-value]
+            return compare_levels(graph_store, level, to)
 
     source, matches = run(action, lang)
     if output is OutputFormat.json:
-        payload = {"level": source.to_dict(lang), "to": to, "matches": [m.to_dict(lang) for m in matches]}  # type: ignore[attr-defined]
+        payload = {"level": source.to_dict(lang), "to": to, "matches": [m.to_dict(lang) for m in matches]}
         out.print_json(json.dumps(payload, ensure_ascii=False))
         return
     table = Table("level", "relation", "confidence", "justification", "path", "source", title=f"{level} → {to}")
@@ -367,7 +367,7 @@ def compare_command(
 
     settings = settings_for(store)
 
-    def action() -> dict[str, object]:
+    def action() -> dict[str, Any]:
         with opened(settings, read_only=True) as graph_store:
             return compare_qualifications(graph_store, a, b, lang)
 
@@ -377,29 +377,29 @@ def compare_command(
         return
     qa, qb = result["a"], result["b"]
     table = Table("", a, b, title="Comparison")
-    table.add_row("title", str(qa["title"]), str(qb["title"]))  # type: ignore[index]
-    frameworks = sorted(set(qa["levels"]) | set(qb["levels"]))  # type: ignore[index]
+    table.add_row("title", str(qa["title"]), str(qb["title"]))
+    frameworks = sorted(set(qa["levels"]) | set(qb["levels"]))
     for key in frameworks:
         cells = []
         for side in (qa, qb):
-            entry = side["levels"].get(key)  # type: ignore[index]
+            entry = side["levels"].get(key)
             cells.append(
                 f"{entry['level']['notation']} ({entry.get('relation_name')}, {entry['confidence']})" if entry else "—"
             )
         table.add_row(f"level {key}", *cells)
     for key in ("duration", "credit_points", "volume_hours"):
-        table.add_row(key, str(qa[key] or "—"), str(qb[key] or "—"))  # type: ignore[index]
+        table.add_row(key, str(qa[key] or "—"), str(qb[key] or "—"))
     out.print(table)
     level = result["level"]
-    out.print(f"levels: {level['match']}" + (f" in {level['framework']}" if level["framework"] else ""))  # type: ignore[index]
-    out.print(f"ISCED-F field: {result['field']['match']}")  # type: ignore[index]
+    out.print(f"levels: {level['match']}" + (f" in {level['framework']}" if level["framework"] else ""))
+    out.print(f"ISCED-F field: {result['field']['match']}")
     for name in ("skills", "occupations"):
         part = result[name]
         out.print(
-            f"ESCO {name}: {len(part['shared'])} shared, {len(part['only_a'])} only in {a}, "  # type: ignore[index]
+            f"ESCO {name}: {len(part['shared'])} shared, {len(part['only_a'])} only in {a}, "
             f"{len(part['only_b'])} only in {b}; Jaccard {part['jaccard']}"
-        )  # type: ignore[index]
-        for concept in part["shared"]:  # type: ignore[index]
+        )
+        for concept in part["shared"]:
             out.print(f"  = {concept['label'] or concept['id']}")
 
 

@@ -12,6 +12,7 @@ import pyoxigraph as ox
 from rich.console import Console
 from rich.table import Table
 
+from cnc_graph.rdf.syntaxes import written
 from cnc_graph.validation.validator import ValidationReport
 
 if TYPE_CHECKING:
@@ -82,11 +83,13 @@ def print_result(result: object, output: QueryFormat) -> None:
         if output is QueryFormat.table:
             out.print("true" if bool(result) else "false")
         else:
-            sys.stdout.write(result.serialize(format=RESULT_FORMATS.get(output, ox.QueryResultsFormat.JSON)).decode())
+            sys.stdout.write(
+                written(result.serialize(format=RESULT_FORMATS.get(output, ox.QueryResultsFormat.JSON))).decode()
+            )
         return
     if isinstance(result, ox.QuerySolutions):
         if output in RESULT_FORMATS:
-            sys.stdout.write(result.serialize(format=RESULT_FORMATS[output]).decode())
+            sys.stdout.write(written(result.serialize(format=RESULT_FORMATS[output])).decode())
             return
         variables = [v.value for v in result.variables]
         table = Table(*variables)
@@ -105,7 +108,7 @@ def print_result(result: object, output: QueryFormat) -> None:
             table.add_row(term_text(t.subject), term_text(t.predicate), term_text(t.object))
         out.print(table)
         return
-    sys.stdout.write(ox.serialize(triples, format=fmt).decode())
+    sys.stdout.write(written(ox.serialize(triples, format=fmt)).decode())
 
 
 def term_text(term: object) -> str:

@@ -73,7 +73,7 @@ def _refuse_codes_held_elsewhere(store: GraphStore, lines: dict[str, int], graph
     """Raise if a qualification of the file is already registered in another named graph."""
     errors = []
     iris = [ox.NamedNode(iri) for iri in lines]
-    for row in select(store, "qualification_graphs", q=iris):  # type: ignore[arg-type]
+    for row in select(store, "qualification_graphs", q=iris):
         iri, holder = value(row["q"]), value(row["g"])
         if iri in lines and holder != graph:
             code = value(row["code"])

@@ -68,7 +68,7 @@ class Settings:
             sparql_cache_mb=_number(env, "CNC_SPARQL_CACHE_MB", "64", float),
             submitters=_choice(env, "CNC_SUBMITTERS", SUBMITTER_POLICIES),
         )
-        clean = {k: v for k, v in overrides.items() if v is not None}
+        clean: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
         if "base_iri" in clean:
             clean["base_iri"] = _normalise_base(str(clean["base_iri"]))
         return replace(settings, **clean) if clean else settings

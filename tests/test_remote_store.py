@@ -22,8 +22,8 @@ from cnc_graph.store import remote as remote_store
 from cnc_graph.store import virtuoso as virtuoso_quirks
 from cnc_graph.store.embedded import OxigraphStore
 from cnc_graph.store.endpoints import Endpoints, parse_endpoints
-from cnc_graph.store.protocol import GraphStore
-from cnc_graph.store.remote import QueryRejected, RemoteTriples, SparqlEndpointStore
+from cnc_graph.store.protocol import GraphStore, RemoteTriples
+from cnc_graph.store.remote import QueryRejected, SparqlEndpointStore
 from cnc_graph.store.selector import open_store, parse_selector
 from tests import servers
 from tests.conftest import BASE, run_cli

@@ -115,7 +115,7 @@ def mapping_set_to_rdf(mapping_set: MappingSet, key: str, base_iri: str) -> list
             add(set_node, RDFS + "comment", ox.Literal(str(mapping_set.metadata[field_name]), language="en"))
     for index, (line, row) in enumerate(mapping_set.rows, start=1):
         where = Location(mapping_set.source, line)
-        iris = {}
+        iris: dict[str, str] = {}
         for column in ("subject_id", "predicate_id", "object_id", "mapping_justification"):
             iri = expander.expand(row.get(column, ""))
             if iri is None:
@@ -124,8 +124,9 @@ def mapping_set_to_rdf(mapping_set: MappingSet, key: str, base_iri: str) -> list
                         f"{column} « {row.get(column, '')} » uses an unknown prefix (add it to curie_map)", where
                     )
                 )
-            iris[column] = iri
-        if None in iris.values():
+            else:
+                iris[column] = iri
+        if len(iris) < 4:
             continue
         if iris["predicate_id"] not in MATCH_PREDICATES:
             errors.append(InputError(f"predicate_id « {row['predicate_id']} » must be a SKOS mapping relation", where))
@@ -203,7 +204,9 @@ def rows_from_rdf(triples: list[ox.Triple], curie_map: dict[str, str]) -> list[d
 
     records: dict[str, dict[str, list[str]]] = {}
     for t in triples:
-        if isinstance(t.subject, ox.NamedNode) and "/mapping/" in t.subject.value:
+        if isinstance(t.object, ox.Triple) or not isinstance(t.subject, ox.NamedNode):
+            continue
+        if "/mapping/" in t.subject.value:
             records.setdefault(t.subject.value, {}).setdefault(t.predicate.value, []).append(t.object.value)
     columns = {
         "subject_id": CNC + "mappingSubject",

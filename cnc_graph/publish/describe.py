@@ -68,9 +68,9 @@ class LabelCache:
         missing = [i for i in targets if i not in known]
         if missing:
             found: dict[str, list[ox.Triple]] = {i: [] for i in missing}
-            query = load_query("labels_of")
-            for t in store.query(query, bindings={"target": [ox.NamedNode(i) for i in missing]}):  # type: ignore[union-attr]
-                found[t.subject.value].append(t)
+            for t in stored_triples(store, "labels_of", target=[ox.NamedNode(i) for i in missing]):
+                if isinstance(t.subject, ox.NamedNode):
+                    found[t.subject.value].append(t)
             with self._lock:
                 if len(self._entries) + len(found) > self.MAX_ENTRIES:
                     self._entries.clear()

@@ -33,3 +33,10 @@ def syntax(name: str) -> RdfSyntax:
     if found is None:
         raise InputError(f"unknown format « {name} »; use one of {', '.join(SYNTAXES)}", Location(field="format"))
     return found
+
+
+def written(data: bytes | None) -> bytes:
+    """Return what a pyoxigraph ``serialize`` call wrote when given no output: the bytes (never None then)."""
+    if data is None:
+        raise TypeError("serialize() was given an output: nothing to return")
+    return data

@@ -15,6 +15,7 @@ import pyoxigraph as ox
 
 from cnc_graph.errors import CncError
 from cnc_graph.iris import PREFIXES, RDF, XSD
+from cnc_graph.rdf.syntaxes import written
 from cnc_graph.sparql.text import QueryKind
 
 SPARQL_JSON = "application/sparql-results+json"
@@ -124,7 +125,7 @@ def serialise(result: Any, accept: Sequence[str], limit: int) -> QueryOutput:
     """Return ``result`` (solutions, boolean or triples) in the first fitting media type, capped at ``limit``."""
     if isinstance(result, ox.QueryBoolean):
         media = media_or_refuse("ask", accept)
-        return QueryOutput(result.serialize(format=_BOOLEAN_FORMATS[media]), media, False, "ask")
+        return QueryOutput(written(result.serialize(format=_BOOLEAN_FORMATS[media])), media, False, "ask")
     if isinstance(result, ox.QuerySolutions):
         media = media_or_refuse("select", accept)
         names = [v.value for v in result.variables]

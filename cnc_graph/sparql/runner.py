@@ -131,7 +131,7 @@ class InlineQueryRunner:
             raise QueryTimeout(self.timeout_s)
         if "error" in box:
             raise box["error"]
-        return box["output"]  # type: ignore[no-any-return]
+        return box["output"]
 
     def _evaluate(
         self, query: str, accept: list[str], default_graphs: list[str] | None, named_graphs: list[str] | None

@@ -18,11 +18,13 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
 from cnc_graph.errors import InputError, StoreError
 from cnc_graph.iris import PREFIXES, is_public_graph, staging_graph_iri
+from cnc_graph.rdf.syntaxes import written
 from cnc_graph.sparql.text import bind_values
 from cnc_graph.store.protocol import QueryResult, StoreTransaction, Term
 
@@ -72,7 +74,7 @@ class OxigraphStore:
         """Run a SPARQL query; without a dataset clause it sees the union of public graphs."""
         if bindings:
             sparql = bind_values(sparql, bindings)
-        kwargs: dict[str, object] = {"prefixes": PREFIXES, "base_iri": self.base_iri}
+        kwargs: dict[str, Any] = {"prefixes": PREFIXES, "base_iri": self.base_iri}
         if public_only:
             graphs, all_public = self._graphs()
             if all_public:
@@ -96,6 +98,7 @@ class OxigraphStore:
         counts: dict[str, int] = {}
         self._wait_for_bulk_load()
         rows = self._store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+        assert isinstance(rows, ox.QuerySolutions)
         for row in rows:
             name = row["g"].value
             if public_only and not is_public_graph(self.base_iri, name):
@@ -246,13 +249,13 @@ class OxigraphStore:
         they compare equal to the lines of the requested triples (and where they would not, the triple
         is deleted then inserted again in the same update: still correct).
         """
-        text = self._store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=node).decode()
+        text = written(self._store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=node)).decode()
         lines = set(text.splitlines())
         if "_:" not in text:
             return lines, False
         suspects = {line for line in lines if "_:" in line}
         plain, blank = _split_blank(ox.parse("\n".join(suspects), format=ox.RdfFormat.N_TRIPLES))
-        return (lines - suspects) | {f"{t.triple} ." for t in plain}, bool(blank)
+        return (lines - suspects) | {_line(t) for t in plain}, bool(blank)
 
     def _graph_is_empty(self, graph: str) -> bool:
         return next(iter(self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))), None) is None

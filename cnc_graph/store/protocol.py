@@ -3,14 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import IO, Protocol, runtime_checkable
 
 import pyoxigraph as ox
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 
-QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+
+class RemoteTriples:
+    """The triples of a remote CONSTRUCT or DESCRIBE: iterate over them, or ``serialize()`` them."""
+
+    def __init__(self, triples: Iterable[ox.Triple]) -> None:
+        self._triples = iter(triples)
+
+    def __iter__(self) -> Iterator[ox.Triple]:
+        return self
+
+    def __next__(self) -> ox.Triple:
+        return next(self._triples)
+
+    def serialize(self, output: IO[bytes] | str | None = None, format: ox.RdfFormat | None = None) -> bytes | None:
+        """Write the remaining triples to ``output`` (or return them as bytes) in ``format``, N-Triples by default."""
+        return ox.serialize(self, output, format or ox.RdfFormat.N_TRIPLES)
+
+
+# What a query gives back, on any store: CONSTRUCT and DESCRIBE give pyoxigraph's own triples or RemoteTriples.
+QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | RemoteTriples
 
 
 @dataclass
@@ -57,7 +77,7 @@ class GraphStore(Protocol):
         """Run a SPARQL query; without a dataset clause it sees the union of public graphs."""
         ...
 
-    def transaction(self) -> Iterator[StoreTransaction]:
+    def transaction(self) -> AbstractContextManager[StoreTransaction]:
         """Collect changes and apply them all at once, or none if anything fails."""
         ...
 

@@ -77,6 +77,7 @@ canonical form).
 
 from __future__ import annotations
 
+import functools
 import re
 import tempfile
 import time
@@ -85,7 +86,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from itertools import islice
-from typing import IO, TypeVar
+from typing import TypeVar
 
 import pyoxigraph as ox
 import requests
@@ -93,6 +94,7 @@ from SPARQLWrapper import JSON, POST, URLENCODED, SPARQLWrapper
 
 from cnc_graph.errors import InputError, StoreError
 from cnc_graph.iris import PREFIXES, is_public_graph, staging_graph_iri
+from cnc_graph.rdf.syntaxes import written
 from cnc_graph.sparql.text import (
     bind_values,
     declared_prefixes,
@@ -103,7 +105,7 @@ from cnc_graph.sparql.text import (
     strip_dataset_clauses,
 )
 from cnc_graph.store.endpoints import Endpoints, parse_endpoints
-from cnc_graph.store.protocol import StoreTransaction, Term
+from cnc_graph.store.protocol import RemoteTriples, StoreTransaction, Term
 from cnc_graph.store.transport import HTTP_STATUS_OF, HttpFailure, retry_decision
 from cnc_graph.store.virtuoso import CAP_PROBE, CAP_PROBE_ROWS, construct_pages, repair_json, repair_triple
 
@@ -119,23 +121,6 @@ _RELATIVE_IRI = re.compile(r"<(?![A-Za-z][A-Za-z0-9+.-]*:)[^<>\"{}|^`\\\x00-\x20
 
 class QueryRejected(InputError, StoreError):
     """The server refused a query as malformed (HTTP 400): the caller's query is at fault."""
-
-
-class RemoteTriples:
-    """The triples of a remote CONSTRUCT or DESCRIBE: iterate over them, or ``serialize()`` them."""
-
-    def __init__(self, triples: Iterable[ox.Triple]) -> None:
-        self._triples = iter(triples)
-
-    def __iter__(self) -> Iterator[ox.Triple]:
-        return self
-
-    def __next__(self) -> ox.Triple:
-        return next(self._triples)
-
-    def serialize(self, output: IO[bytes] | str | None = None, format: ox.RdfFormat | None = None) -> bytes | None:
-        """Write the remaining triples to ``output`` (or return them as bytes) in ``format``, N-Triples by default."""
-        return ox.serialize(self, output, format or ox.RdfFormat.N_TRIPLES)
 
 
 RemoteQueryResult = ox.QuerySolutions | ox.QueryBoolean | RemoteTriples
@@ -318,7 +303,7 @@ class SparqlEndpointStore:
         with tempfile.TemporaryFile() as body:
             it = iter(triples)
             while chunk := list(islice(it, LOAD_CHUNK)):
-                body.write(ox.serialize(chunk, format=ox.RdfFormat.N_TRIPLES))
+                body.write(written(ox.serialize(chunk, format=ox.RdfFormat.N_TRIPLES)))
             size = body.tell()
 
             def put() -> None:
@@ -397,7 +382,9 @@ class SparqlEndpointStore:
         size, offset = cap, 0
         while offset < total:
             text = self._prologue(page(size, offset))
-            answer = self._attempts("query (a page)", self.url, lambda text=text: self._post_query(text, form, dataset))
+            answer = self._attempts(
+                "query (a page)", self.url, functools.partial(self._post_query, text, form, dataset)
+            )
             found = list(self._parse_triples(answer))
             if len(found) > cap:  # several triples per solution: this page was cut too, make pages smaller
                 if size == 1:

@@ -34,7 +34,7 @@ _SUPPORTED = {
     SH.sparql,
 }  # fmt: skip
 _CASTABLE = {XSD.date, XSD.dateTime, XSD.integer, XSD.decimal, XSD.duration, XSD.boolean, XSD.double, XSD.float}
-_NODE_KINDS = {
+_NODE_KINDS: dict[rdflib.term.Node, str] = {
     SH.IRI: "isIRI({v})",
     SH.Literal: "isLiteral({v})",
     SH.BlankNode: "isBlank({v})",
@@ -121,7 +121,9 @@ class ShapeCompiler:
 
     def _severity(self, shape: rdflib.term.Node) -> str:
         severity = self._one(shape, SH.severity)
-        return {SH.Warning: "Warning", SH.Info: "Info"}.get(severity, "Violation")  # type: ignore[arg-type]
+        if severity is None:
+            return "Violation"
+        return {str(SH.Warning): "Warning", str(SH.Info): "Info"}.get(str(severity), "Violation")
 
     def _messages(self, node: rdflib.term.Node) -> tuple[tuple[str, str], ...]:
         out = []
@@ -467,6 +469,7 @@ class ShapeCompiler:
         for _, _, qualified, _ in counts:
             if qualified not in counted:
                 var = counted[qualified] = self.names.var("q")
+                assert qualified is not None  # None (the plain count) is in `counted` from the start
                 binds.append(f"BIND(IF({self.conforms(qualified, '?_c')}, ?_c, ?_unbound) AS {var})")
         pattern = f"?this {path} ?_c {' '.join(binds)}"
         if any(op == "<" for op, *_ in counts):

@@ -44,7 +44,8 @@ def record_context(
         for start in range(0, len(batch_iris), _BATCH):
             batch = [ox.NamedNode(o) for o in batch_iris[start : start + _BATCH]]
             if exclude_graph:
-                shadowed |= {row["s"] for row in select(store, "graph_subjects", g=exclude, s=batch)}  # type: ignore[misc,arg-type]
+                rows = select(store, "graph_subjects", g=exclude, s=batch)
+                shadowed |= {s for row in rows if isinstance(s := row["s"], ox.NamedNode)}
             for triple in _described(store, batch, exclude, shadowed):
                 context.append(triple)
                 if triple.predicate == _IN_SCHEME and isinstance(triple.object, ox.NamedNode):
@@ -67,13 +68,13 @@ def _described(
     Read from the union (one index lookup per node); the nodes the excluded graph also describes
     (``shadowed``) are read again graph by graph, so that a statement only that graph makes is left out.
     """
-    rows = select(store, "record_context", o=nodes)  # type: ignore[arg-type]
+    rows = select(store, "record_context", o=nodes)
     triples = [ox.Triple(r["o"], r["p"], r["x"]) for r in rows]  # type: ignore[arg-type]
     again = [n for n in nodes if n in shadowed]
     if not again:
         return triples
     kept = [t for t in triples if t.subject not in shadowed]
-    for r in select(store, "record_context_graphs", o=again):  # type: ignore[arg-type]
+    for r in select(store, "record_context_graphs", o=again):
         if r["g"] != exclude:
             kept.append(ox.Triple(r["o"], r["p"], r["x"]))  # type: ignore[arg-type]
     return list(dict.fromkeys(kept))

@@ -131,7 +131,9 @@ class Validator:
             checks = [c for c in checks if not c.classes or classes.intersection(c.classes)]
 
         def run(check: Check) -> list[ValidationResult]:
-            found = _check_results(check, store.query(check.sparql))
+            rows = store.query(check.sparql)
+            assert isinstance(rows, ox.QuerySolutions)  # every compiled check is a SELECT
+            found = _check_results(check, rows)
             return [r for r in found if keep is None or r.focus in keep]
 
         # Oxigraph releases the GIL while it evaluates a query: the checks run side by side.

@@ -384,16 +384,19 @@ def esco_triples(
             else:
                 triples = converter.occupation_skill(row)
             for triple in triples:
+                if not isinstance(triple.subject, ox.NamedNode):
+                    continue  # ESCO's rows only ever describe concepts named by IRIs
+                subject = triple.subject.value
                 if triple.predicate == PREF_LABEL and isinstance(triple.object, ox.Literal):
                     # SKOS allows one prefLabel per language: when files of different ESCO versions
                     # disagree, the first one read stays preferred and the other becomes an altLabel.
-                    key = (triple.subject.value, triple.object.language or "")
+                    key = (subject, triple.object.language or "")
                     if preferred.setdefault(key, triple.object.value) != triple.object.value:
                         triple = ox.Triple(triple.subject, ALT_LABEL, triple.object)
                         stats.demoted_labels += 1
                 if kind and triple.object == SKOS_CONCEPT and triple.predicate == A:
                     # Counted per kind: across ESCO versions a concept can change kind (skill group → skill).
-                    key = (triple.subject.value, kind)
+                    key = (subject, kind)
                     if key not in concepts:
                         concepts.add(key)
                         stats.concepts[kind] += 1

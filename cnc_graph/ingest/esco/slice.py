@@ -23,6 +23,7 @@ from cnc_graph.errors import CncError, InputError, Location
 from cnc_graph.ingest.esco.concepts import EscoStats, dataset_iri, esco_triples
 from cnc_graph.ingest.table import read_table
 from cnc_graph.iris import ESCO_MODEL, PREFIXES, RDF, SKOS
+from cnc_graph.rdf.syntaxes import written
 from cnc_graph.settings import Settings
 
 INVENTORY_COLUMNS = ("metiers_esco", "competences_esco")
@@ -59,6 +60,8 @@ def slice_triples(triples: Sequence[ox.Triple], concepts: Iterable[str], base_ir
     parents: set[ox.NamedNode] = set()
     dataset = ox.NamedNode(dataset_iri(base_iri)) if base_iri else None
     for t in triples:
+        if isinstance(t.subject, ox.Triple) or isinstance(t.object, ox.Triple):
+            continue  # no triple terms in ESCO
         subject = t.subject.value
         if subject in wanted:
             predicate = t.predicate.value
@@ -73,7 +76,11 @@ def slice_triples(triples: Sequence[ox.Triple], concepts: Iterable[str], base_ir
     parent_iris = {p.value for p in parents} - wanted
     if parent_iris:
         for t in triples:
-            if t.subject.value in parent_iris and t.predicate.value in PARENT_PROPERTIES:
+            if (
+                isinstance(t.subject, ox.NamedNode)
+                and t.subject.value in parent_iris
+                and t.predicate.value in PARENT_PROPERTIES
+            ):
                 result.triples.append(t)
     result.missing = wanted - result.found
     return result
@@ -128,7 +135,7 @@ def write_slice(
         + (f" ({', '.join(sorted(result.missing))})" if result.missing else ""),
         f"# Generated on {(today or dt.date.today()).isoformat()}. ESCO © European Union, https://esco.ec.europa.eu/",
     ]
-    body = ox.serialize(_ordered(result.triples), format=ox.RdfFormat.TURTLE, prefixes=SLICE_PREFIXES).decode("utf-8")
+    body = written(ox.serialize(_ordered(result.triples), format=ox.RdfFormat.TURTLE, prefixes=SLICE_PREFIXES)).decode()
     # Data files carry resource IRIs relative to the configured base (docs/model.md): the loader resolves them.
     body = body.replace(f"<{dataset_iri(base_iri)}>", "<dataset/esco>")
     output.parent.mkdir(parents=True, exist_ok=True)
