@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import get_settings, get_store
 from api.problems import problem
-from cnc_graph.card.cells import Cells, cells_from_json, cells_from_jsonld, load_context
+from cnc_graph.card.json import Cells, cells_from_json, cells_from_jsonld, load_context
 from cnc_graph.publish.serialise import to_jsonld
 from cnc_graph.registry.accounts import Account, account_for_token
 from cnc_graph.registry.service import Application, Registry, TransitionRefused

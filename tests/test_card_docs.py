@@ -35,7 +35,8 @@ from cnc_graph.card.docs import (
     shape_columns,
 )
 from cnc_graph.errors import InputError, InputErrors
-from cnc_graph.ingest.inventory import ORG_COLUMNS, inventory_to_rdf, organisations_to_rdf
+from cnc_graph.card.fields import ORG_COLUMNS
+from cnc_graph.ingest.inventory import inventory_to_rdf, organisations_to_rdf
 from cnc_graph.ingest.table import Table, read_table
 from cnc_graph.iris import SH
 from tests.conftest import BASE, DATA, ROOT

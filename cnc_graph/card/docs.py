@@ -25,7 +25,8 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SKOS
 
 from cnc_graph.card import fields as card
-from cnc_graph.ingest.inventory import ORG_COLUMNS, ORG_ID_RE, ORG_ROLES
+from cnc_graph.card.fields import ORG_COLUMNS, ORG_ROLES
+from cnc_graph.card.kinds import ORG_ID_RE
 from cnc_graph.iris import CNC, DCT, FOAF, PREFIXES, SH
 from cnc_graph.settings import DEFAULT_BASE_IRI, Settings
 
@@ -114,13 +115,9 @@ KIND_FORMATS: dict[str, tuple[str, str]] = {
 LANGUAGE_NAMES = {"fr": ("français", "French"), "ar": ("arabe", "Arabic"), "en": ("anglais", "English")}
 
 # Where the importer puts a column's value when it is not a property of the qualification itself:
-# kind -> (class of the intermediate node, property on that node). Mirrors card_to_triples.
+# kind -> (class of the intermediate node, property on that node), from the card's fields.
 NESTED: dict[str, tuple[str, str]] = {
-    "outcomes": (CNC + "LearningOutcome", CNC + "statement"),
-    "accreditation-body": (CNC + "Accreditation", CNC + "accreditingBody"),
-    "accreditation-date": (CNC + "Accreditation", CNC + "decisionDate"),
-    "providers": (CNC + "LearningOpportunity", CNC + "providedBy"),
-    "regions": (CNC + "LearningOpportunity", CNC + "region"),
+    f.kind: (card.NODES[f.node].cls, f.node_property) for f in card.NESTED_FIELDS if f.node and f.node_property
 }
 
 # organisations.csv: column -> (RDF property, language of the name) as organisations_to_rdf writes them.

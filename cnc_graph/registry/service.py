@@ -34,9 +34,9 @@ import pyoxigraph as ox
 import rdflib
 
 from cnc_graph.card import fields as card
-from cnc_graph.card.cells import Cells, card_json, cells_from_triples, normalised
+from cnc_graph.card.json import card_json, normalised
+from cnc_graph.card.rdf import Cells, card_to_triples, cells_from_triples, qualification_iri
 from cnc_graph.errors import CncError, Conflict, Forbidden, InputError, Location, NotFound, ValidationFailed
-from cnc_graph.ingest.inventory import card_to_triples, qualification_iri
 from cnc_graph.iris import CNC, DCT, PROV, RDF, RDFS, XSD, graph_iri
 from cnc_graph.rdf.query_files import load_query, select, value
 from cnc_graph.registry.accounts import (
@@ -975,13 +975,8 @@ class Registry:
 
 # --- helpers ----------------------------------------------------------------------------------
 
-_NESTED_COLUMNS = {
-    CNC + "statement": "acquis_fr",
-    CNC + "providedBy": "prestataires",
-    CNC + "region": "regions",
-    CNC + "accreditingBody": "organisme_qa",
-    CNC + "decisionDate": "date_accreditation",
-}
+# A shape on a nested node's property reports against the first card column that fills it.
+_NESTED_COLUMNS = {f.node_property: f.column for f in reversed(card.NESTED_FIELDS) if f.node_property}
 
 
 def _shape_columns(shapes: rdflib.Graph) -> dict[str, list[str]]:
