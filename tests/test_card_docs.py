@@ -34,8 +34,8 @@ from cnc_graph.card.docs import (
     requirement_conflicts,
     shape_columns,
 )
-from cnc_graph.errors import InputError, InputErrors
 from cnc_graph.card.fields import ORG_COLUMNS
+from cnc_graph.errors import InputError, InputErrors
 from cnc_graph.ingest.inventory import inventory_to_rdf, organisations_to_rdf
 from cnc_graph.ingest.table import Table, read_table
 from cnc_graph.iris import SH

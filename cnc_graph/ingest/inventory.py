@@ -128,8 +128,6 @@ def inventory_to_rdf(table: Table, base: str) -> InventoryRows:
     return InventoryRows(triples.finish(), lines, subsectors)
 
 
-
-
 def organisations_to_rdf(table: Table, base: str) -> InventoryRows:
     """Return the RDF of an organisations table (id, names, acronym, roles, parent, region, site, source)."""
     columns = check_columns(table, lambda n: n if n in ORG_COLUMNS else None, ("id", "nom_fr"))
