@@ -26,16 +26,10 @@ from cnc_graph.registry.accounts import (
     revoke_account,
     token_hash,
 )
-from cnc_graph.registry.service import (
-    TRANSITIONS,
-    PreconditionFailed,
-    Registry,
-    RegistryPolicy,
-    TransitionRefused,
-    allowed_transitions,
-    card_rdf,
-    next_state,
-)
+from cnc_graph.registry.checks import RegistryPolicy, card_rdf
+from cnc_graph.registry.records import PreconditionFailed
+from cnc_graph.registry.service import Registry
+from cnc_graph.registry.workflow import TRANSITIONS, TransitionRefused, allowed_transitions, next_state
 from cnc_graph.settings import Settings
 from cnc_graph.store.embedded import OxigraphStore
 from tests.conftest import BASE, ROOT
