@@ -1,9 +1,9 @@
 """The kinds of value a card field takes, as a table: how a cell becomes RDF and how RDF becomes a cell.
 
 Each kind has a ``parse`` (cell text → RDF term, or :class:`Refused` with a message in en and fr)
-and a ``reverse`` (RDF term → cell text, or None when the term is not one this kind writes). The
-importer, the registry and the reverse codec all go through this table; the docs describe each kind
-from ``card.docs_text.KIND_FORMATS``.
+and a ``reverse`` (RDF term → cell text, or None when the term is not one this kind writes) and a
+``describe`` (what a cell holds, fr and en). The importer, the registry, the reverse codec and the docs
+all go through this table.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
 import pyoxigraph as ox
@@ -262,17 +262,78 @@ def _isced_f_reverse(term: AnyTerm, base: str) -> str | None:
     return term.value.removeprefix(card.ISCED_F) if isinstance(term, ox.NamedNode) else None
 
 
+# describe: what a cell of each kind holds, in French and English (the docs add the allowed values).
+_DESCRIPTIONS: dict[str, tuple[str, str]] = {
+    "code": (
+        "lettres majuscules, chiffres et tirets, unique dans le registre",
+        "upper-case letters, digits and dashes, unique in the register",
+    ),
+    "text": ("texte libre", "free text"),
+    "subsector": ("une clé de sous-secteur", "a sub-sector key"),
+    "level": ("un nombre entier de 1 à 8", "a whole number from 1 to 8"),
+    "organisation": (
+        "identifiant d'un organisme de organisations.csv (minuscules, chiffres, tirets)",
+        "identifier of an organisation in organisations.csv (lower-case letters, digits, dashes)",
+    ),
+    "isced-f": ("code CITE-F 2013 de 2 à 4 chiffres", "ISCED-F 2013 code of 2 to 4 digits"),
+    "outcomes": ("un énoncé d'acquis par valeur", "one learning-outcome statement per value"),
+    "duration": (
+        "durée ISO 8601 (P2Y, P6M, P1Y6M, P3W, P10D) ou en mots (« 2 ans », « 6 mois », « 3 semaines », « 10 jours »)",
+        'ISO 8601 duration (P2Y, P6M, P1Y6M, P3W, P10D) or words ("2 years", "6 months", "3 weeks", "10 days")',
+    ),
+    "decimal": (
+        "nombre positif ou nul, virgule ou point décimal (60,5 ou 60.5)",
+        "number, zero or more, decimal comma or point (60,5 or 60.5)",
+    ),
+    "integer": ("nombre entier positif ou nul", "whole number, zero or more"),
+    "date": (
+        "date AAAA-MM-JJ, JJ/MM/AAAA ou cellule date d'Excel",
+        "date as YYYY-MM-DD, DD/MM/YYYY or an Excel date cell",
+    ),
+    "accreditation-body": (
+        "identifiant de l'organisme d'assurance qualité dans organisations.csv",
+        "identifier of the quality-assurance body in organisations.csv",
+    ),
+    "accreditation-date": (
+        "date AAAA-MM-JJ, JJ/MM/AAAA ou cellule date d'Excel",
+        "date as YYYY-MM-DD, DD/MM/YYYY or an Excel date cell",
+    ),
+    "acquisition-mode": ("un mode d'acquisition", "a way to acquire"),
+    "providers": (
+        "identifiants d'organismes de organisations.csv (établissements prestataires)",
+        "identifiers of organisations in organisations.csv (providers)",
+    ),
+    "regions": ("clés de régions du Maroc", "keys of Moroccan regions"),
+    "esco-occupation": (
+        "adresse d'un métier ESCO, http://data.europa.eu/esco/occupation/…",
+        "address of an ESCO occupation, http://data.europa.eu/esco/occupation/…",
+    ),
+    "esco-skill": (
+        "adresse d'une compétence ESCO, http://data.europa.eu/esco/skill/…",
+        "address of an ESCO skill, http://data.europa.eu/esco/skill/…",
+    ),
+    "language": ("code de langue ISO 639-1", "ISO 639-1 language code"),
+    "iri": (
+        "adresse web complète (http:// ou https://, sans espaces)",
+        "full web address (http:// or https://, no spaces)",
+    ),
+    "status": ("statut de la certification", "status of the qualification"),
+}
+
+
 @dataclass(frozen=True)
 class Kind:
-    """One kind of card value: ``parse`` a cell into an RDF term, ``reverse`` a term into a cell."""
+    """One kind of card value: ``parse`` a cell into an RDF term, ``reverse`` a term into a cell, ``describe`` it."""
 
     parse: Callable[[str, str, card.CardField], Term]
     reverse: Callable[[AnyTerm, str], str | None]
+    # (fr, en): what a cell of this kind holds, for the docs and the template's guide.
+    describe: tuple[str, str] = ("", "")
     # Free text, seldom repeated: the importer writes it straight as a literal and never caches it.
     free_text: bool = False
 
 
-KINDS: dict[str, Kind] = {
+_CODECS: dict[str, Kind] = {
     "text": Kind(_text, _value, free_text=True),
     "outcomes": Kind(_text, _value, free_text=True),
     "code": Kind(_code, _value, free_text=True),
@@ -297,6 +358,9 @@ KINDS: dict[str, Kind] = {
 }
 
 
+KINDS: dict[str, Kind] = {name: replace(kind, describe=_DESCRIPTIONS[name]) for name, kind in _CODECS.items()}
+
+
 def parse_cell(f: card.CardField, text: str, base: str) -> Term:
     """Return the RDF term of one value of field ``f``; raise :class:`Refused` when it is not valid."""
     return KINDS[f.kind].parse(text, base, f)
@@ -305,3 +369,8 @@ def parse_cell(f: card.CardField, text: str, base: str) -> Term:
 def cell_text(f: card.CardField, term: AnyTerm, base: str) -> str | None:
     """Return the cell text field ``f`` gives for ``term``, or None when the term is not one it writes."""
     return KINDS[f.kind].reverse(term, base)
+
+
+def describe_kind(kind: str) -> tuple[str, str]:
+    """Return what a cell of ``kind`` holds, as (French, English) text."""
+    return KINDS[kind].describe
