@@ -20,6 +20,7 @@ from cnc_graph.card.rdf import Cells, cells_from_triples
 from cnc_graph.errors import InputError, InputErrors, Location
 from cnc_graph.iris import CNC, RDF
 from cnc_graph.rdf.files import parse_rdf_bytes
+from cnc_graph.rdf.jsonld import context
 
 CardJson = dict[str, str | list[str]]
 
@@ -138,7 +139,14 @@ def cells_from_jsonld(data: bytes, base_iri: str, context: Mapping[str, object],
     triples = parse_rdf_bytes(json.dumps(document).encode(), ox.RdfFormat.JSON_LD, base_iri, source)
     qualification = ox.NamedNode(CNC + "Qualification")
     subjects = sorted(
-        {t.subject for t in triples if t.predicate.value == RDF + "type" and t.object == qualification}, key=str
+        {
+            t.subject
+            for t in triples
+            if t.predicate.value == RDF + "type"
+            and t.object == qualification
+            and isinstance(t.subject, ox.NamedNode | ox.BlankNode)
+        },
+        key=str,
     )
     if len(subjects) != 1:
         raise InputError(
@@ -172,6 +180,5 @@ def _local_context(document: object, context: Mapping[str, object]) -> object:
 
 def load_context(root: Path) -> dict[str, object]:
     """Return the published JSON-LD context (from the ontology under ``root``)."""
-    from cnc_graph.rdf.jsonld import context
-
-    return context(root / "ontology" / "cnc.ttl")
+    published: dict[str, object] = dict(context(root / "ontology" / "cnc.ttl"))
+    return published

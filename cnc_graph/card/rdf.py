@@ -268,7 +268,7 @@ class CardReader:
                             add(triple(node[0], _TYPE, _ACCREDITATION_CLASS))
                     s, s_nt = node
                     p, p_nt = plan.node_property, plan.node_property_nt  # type: ignore[assignment]
-                if term.__class__ is str:
+                if isinstance(term, str):
                     slots.append(len(triples))
                     add(None)
                     lines.append(f"{s_nt} {p_nt} {term} .\n")

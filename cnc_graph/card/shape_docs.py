@@ -15,6 +15,7 @@ from pathlib import Path
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SKOS
+from rdflib.term import Node
 
 from cnc_graph.card import fields as card
 from cnc_graph.card import kinds
@@ -132,23 +133,23 @@ def curie(term: object) -> str:
     return f"<{text}>"
 
 
-def literal_text(graph: Graph, subject: object, predicate: str, lang: str) -> str:
+def literal_text(graph: Graph, subject: Node, predicate: str, lang: str) -> str:
     values = sorted(
         str(o) for o in graph.objects(subject, URIRef(predicate)) if isinstance(o, Literal) and o.language == lang
     )
     return values[0] if values else ""
 
 
-def _one(graph: Graph, subject: object, predicate: str) -> object | None:
+def _one(graph: Graph, subject: Node | None, predicate: str) -> Node | None:
     values = sorted(graph.objects(subject, URIRef(predicate)), key=str)
     return values[0] if values else None
 
 
-def _list(graph: Graph, head: object) -> list[object]:
+def _list(graph: Graph, head: Node | None) -> list[Node]:
     return list(Collection(graph, head)) if isinstance(head, BNode | URIRef) else []
 
 
-def _path_text(graph: Graph, path: object) -> str:
+def _path_text(graph: Graph, path: Node | None) -> str:
     if isinstance(path, URIRef):
         return curie(path)
     inverse = _one(graph, path, SH + "inversePath")
@@ -158,11 +159,11 @@ def _path_text(graph: Graph, path: object) -> str:
     return " / ".join(_path_text(graph, item) for item in items) if items else "?"
 
 
-def label_of(graph: Graph, node: object) -> str:
+def label_of(graph: Graph, node: Node) -> str:
     return literal_text(graph, node, str(RDFS.label), "en") or curie(node)
 
 
-def _value_shape_text(graph: Graph, node: object) -> str:
+def _value_shape_text(graph: Graph, node: Node) -> str:
     languages = _one(graph, node, SH + "languageIn")
     if languages is not None:
         return "in language " + " or ".join(str(v) for v in _list(graph, languages))
@@ -176,7 +177,7 @@ def _int(value: object | None) -> int | None:
     return int(str(value)) if value is not None else None
 
 
-def _constraints(graph: Graph, shape: object) -> tuple[str, ...]:
+def _constraints(graph: Graph, shape: Node) -> tuple[str, ...]:
     """Return the shape's constraints as short English phrases, in a fixed order."""
     out: list[str] = []
     min_count = _int(_one(graph, shape, SH + "minCount"))
@@ -234,7 +235,7 @@ def _card_order(column: str) -> tuple[int, str]:
     return (names.index(column) if column in names else len(names), column)
 
 
-def shape_doc(graph: Graph, shape: object) -> ShapeDoc:
+def shape_doc(graph: Graph, shape: Node) -> ShapeDoc:
     """Return the documentation of one property shape."""
     severity = _one(graph, shape, SH + "severity")
     requirement = _one(graph, shape, CNCSH + "requirement")

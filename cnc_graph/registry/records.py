@@ -29,7 +29,7 @@ from cnc_graph.card.rdf import Cells, cells_from_triples
 from cnc_graph.errors import CncError
 from cnc_graph.iris import CNC, DCT, PROV, RDF, RDFS, XSD, graph_iri
 from cnc_graph.rdf.query_files import load_query
-from cnc_graph.registry.accounts import REG, Account
+from cnc_graph.registry.accounts import REG, Account, text_of
 from cnc_graph.store.protocol import GraphStore, StoreTransaction
 
 RDF_JSON = RDF + "JSON"
@@ -165,7 +165,7 @@ class RegistryRecords:
         triples = self.graph(self.application_graph(app_id))
         own: dict[str, list[ox.NamedNode | ox.BlankNode | ox.Literal]] = defaultdict(list)
         for t in triples:
-            if t.subject.value == iri:
+            if text_of(t.subject) == iri:
                 own[t.predicate.value].append(t.object)  # type: ignore[arg-type]
         if not own:
             return None
@@ -188,14 +188,14 @@ class RegistryRecords:
             registration_number=one(CNC + "registrationNumber"),
             registration_date=one(CNC + "registrationDate"),
             qualification=one(REG + "qualification"),
-            card_triples=[t for t in triples if t.subject.value != iri],
+            card_triples=[t for t in triples if text_of(t.subject) != iri],
         )
 
     def snapshots(self, audit: list[ox.Triple], app_iri: str) -> dict[int, tuple[str, Cells]]:
         by_subject: dict[str, dict[str, str]] = defaultdict(dict)
         for t in audit:
-            if t.subject.value.startswith(app_iri + "/version/"):
-                by_subject[t.subject.value][t.predicate.value] = t.object.value
+            if text_of(t.subject).startswith(app_iri + "/version/"):
+                by_subject[text_of(t.subject)][t.predicate.value] = text_of(t.object)
         found: dict[int, tuple[str, Cells]] = {}
         for subject, props in by_subject.items():
             tail = subject.rsplit("/", 1)[-1]
@@ -209,7 +209,7 @@ class RegistryRecords:
         snapshots = self.snapshots(audit, app.iri)
         props: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         for t in audit:
-            props[t.subject.value][t.predicate.value].append(t.object.value)
+            props[text_of(t.subject)][t.predicate.value].append(text_of(t.object))
         entries = []
         prefix = app.iri + "/activity/"
         for subject, p in props.items():
@@ -386,7 +386,7 @@ def allocate_number(counters: list[ox.Triple], base_iri: str, year: int) -> tupl
     kept = []
     for t in counters:
         if t.subject == subject and t.predicate.value == REG + "lastNumber":
-            last = int(t.object.value)
+            last = int(text_of(t.object))
         else:
             kept.append(t)
     number = last + 1
