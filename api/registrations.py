@@ -20,10 +20,12 @@ from pydantic import BaseModel, Field
 
 from api.deps import get_settings, get_store
 from api.problems import problem
-from cnc_graph.card.cells import Cells, cells_from_json, cells_from_jsonld, load_context
+from cnc_graph.card.json import Cells, cells_from_json, cells_from_jsonld, load_context
 from cnc_graph.publish.serialise import to_jsonld
 from cnc_graph.registry.accounts import Account, account_for_token
-from cnc_graph.registry.service import Application, Registry, TransitionRefused
+from cnc_graph.registry.records import Application
+from cnc_graph.registry.service import Registry
+from cnc_graph.registry.workflow import TransitionRefused
 from cnc_graph.settings import Settings
 from cnc_graph.store.protocol import GraphStore
 
@@ -149,7 +151,7 @@ def list_registrations(
     registry: Registry = Depends(get_registry),
 ) -> Response:
     """Return the applications, newest change first (an applicant sees only its organisation's)."""
-    items = registry.list(account, status, subsector, applicant)
+    items = registry.application_summaries(account, status, subsector, applicant)
     state = "|".join(f"{i['id']}:{i['version']}" for i in items)
     etag = '"' + hashlib.sha256(f"{account.name}|{state}".encode()).hexdigest()[:32] + '"'
     return JSONResponse({"items": items, "total": len(items)}, headers={"ETag": etag})

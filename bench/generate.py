@@ -262,7 +262,7 @@ class Generated:
 
 def outcomes_supported() -> bool:
     """Return whether the card reader accepts learning outcomes (``acquis_fr``); see bench/README.md."""
-    from cnc_graph.ingest.inventory import card_to_triples
+    from cnc_graph.card.rdf import card_to_triples
 
     cells = {"code": "X-1", "intitule_fr": "x", "acquis_fr": "Analyser un projet"}
     try:

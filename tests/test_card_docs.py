@@ -13,29 +13,24 @@ from openpyxl import load_workbook
 from rdflib import Graph, URIRef
 
 from cnc_graph.card import fields as card
-from cnc_graph.card.docs import (
+from cnc_graph.card.docs import DOC_PATH, generated_files
+from cnc_graph.card.fields import ORG_COLUMNS
+from cnc_graph.card.shape_docs import (
     CNCSH,
-    CSV_EN_PATH,
-    CSV_FR_PATH,
-    DOC_PATH,
-    FICHE_SHEET,
-    FIXED_TIMESTAMP,
-    GUIDE_SHEET,
     ORG_REQUIRED_HEADER_COLUMNS,
     QUALIFICATION_SHAPE,
     REQUIRED_HEADER_COLUMNS,
     REQUIREMENTS,
-    XLSX_PATH,
     automatic_shapes,
     column_docs,
     curie,
-    generated_files,
     load_shapes,
     requirement_conflicts,
     shape_columns,
 )
+from cnc_graph.card.templates import CSV_EN_PATH, CSV_FR_PATH, FICHE_SHEET, FIXED_TIMESTAMP, GUIDE_SHEET, XLSX_PATH
 from cnc_graph.errors import InputError, InputErrors
-from cnc_graph.ingest.inventory import ORG_COLUMNS, inventory_to_rdf, organisations_to_rdf
+from cnc_graph.ingest.inventory import inventory_to_rdf, organisations_to_rdf
 from cnc_graph.ingest.table import Table, read_table
 from cnc_graph.iris import SH
 from tests.conftest import BASE, DATA, ROOT

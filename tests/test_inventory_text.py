@@ -5,7 +5,8 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from cnc_graph.ingest.inventory import card_to_triples, inventory_to_rdf
+from cnc_graph.card.rdf import card_to_triples
+from cnc_graph.ingest.inventory import inventory_to_rdf
 from cnc_graph.ingest.table import read_csv_bytes
 from cnc_graph.iris import CNC, DCT
 from tests.conftest import BASE

@@ -11,9 +11,10 @@ import pyoxigraph as ox
 import pytest
 
 from cnc_graph.card import fields as card
-from cnc_graph.card.cells import card_json, cells_from_json, cells_from_jsonld, cells_from_triples, load_context
+from cnc_graph.card.json import card_json, cells_from_json, cells_from_jsonld, load_context
+from cnc_graph.card.rdf import card_to_triples, cells_from_triples
 from cnc_graph.errors import Conflict, Forbidden, InputError, InputErrors, NotFound, StoreError, ValidationFailed
-from cnc_graph.ingest.inventory import card_to_triples, organisations_to_rdf
+from cnc_graph.ingest.inventory import organisations_to_rdf
 from cnc_graph.ingest.table import read_table
 from cnc_graph.rdf.files import parse_rdf_file
 from cnc_graph.registry.accounts import (
@@ -25,16 +26,10 @@ from cnc_graph.registry.accounts import (
     revoke_account,
     token_hash,
 )
-from cnc_graph.registry.service import (
-    TRANSITIONS,
-    PreconditionFailed,
-    Registry,
-    RegistryPolicy,
-    TransitionRefused,
-    allowed_transitions,
-    card_rdf,
-    next_state,
-)
+from cnc_graph.registry.checks import RegistryPolicy, card_rdf
+from cnc_graph.registry.records import PreconditionFailed
+from cnc_graph.registry.service import Registry
+from cnc_graph.registry.workflow import TRANSITIONS, TransitionRefused, allowed_transitions, next_state
 from cnc_graph.settings import Settings
 from cnc_graph.store.embedded import OxigraphStore
 from tests.conftest import BASE, ROOT
@@ -150,7 +145,7 @@ def test_every_inventory_row_survives_rdf_and_back(sheet: Path) -> None:
 
 def _canonical(cells: dict[str, str]) -> dict[str, str]:
     """The cells as the conversion writes them (durations in ISO 8601, dates ISO, numbers plain)."""
-    from cnc_graph.ingest.inventory import parse_date, parse_duration
+    from cnc_graph.card.kinds import parse_date, parse_duration
 
     out = dict(cells)
     if "duree" in out:

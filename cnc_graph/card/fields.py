@@ -35,6 +35,10 @@ QUALIFICATION_STATUSES = ("active", "archived")
 LANGUAGE_CODES = ("fr", "ar", "en", "es", "de", "zgh")
 CNC_LEVELS = range(1, 9)
 
+# organisations.csv, the companion of the inventory spreadsheet: its columns and the roles it knows.
+ORG_COLUMNS = ("id", "nom_fr", "nom_ar", "nom_en", "sigle", "roles", "parent", "region", "site_web", "source")
+ORG_ROLES = ("ministry", "awarding-body", "provider", "qa-agency", "subsector-authority", "coordinating-body")
+
 
 @dataclass(frozen=True)
 class CardField:
@@ -46,6 +50,28 @@ class CardField:
     kind: str
     multi: bool = False
     lang: str | None = None
+    # For a value that sits on a node of its own (see NODES): the node's name and its property there.
+    node: str | None = None
+    node_property: str | None = None
+
+
+@dataclass(frozen=True)
+class NestedNode:
+    """A node the card hangs some of its values on, linked from the qualification by the fields' property."""
+
+    name: str
+    cls: str
+    # One node per value position (the n-th outcome in French and in English share a node), or one node.
+    per_value: bool = False
+    # Extra statement the node carries: (property, "qualification") links it back to the qualification.
+    back_link: str | None = None
+
+
+NODES: dict[str, NestedNode] = {
+    "outcome": NestedNode("outcome", CNC + "LearningOutcome", per_value=True),
+    "opportunity": NestedNode("opportunity", CNC + "LearningOpportunity", back_link=CNC + "leadsTo"),
+    "accreditation": NestedNode("accreditation", CNC + "Accreditation"),
+}
 
 
 FIELDS: tuple[CardField, ...] = (
@@ -59,20 +85,68 @@ FIELDS: tuple[CardField, ...] = (
     CardField("domaine_isced_f", "isced_f_field", CNC + "iscedField", "isced-f"),
     CardField("description_fr", "description_fr", DCT + "description", "text", lang="fr"),
     CardField("description_en", "description_en", DCT + "description", "text", lang="en"),
-    CardField("acquis_fr", "learning_outcomes_fr", CNC + "hasLearningOutcome", "outcomes", True, "fr"),
-    CardField("acquis_en", "learning_outcomes_en", CNC + "hasLearningOutcome", "outcomes", True, "en"),
+    CardField(
+        "acquis_fr",
+        "learning_outcomes_fr",
+        CNC + "hasLearningOutcome",
+        "outcomes",
+        True,
+        "fr",
+        node="outcome",
+        node_property=CNC + "statement",
+    ),
+    CardField(
+        "acquis_en",
+        "learning_outcomes_en",
+        CNC + "hasLearningOutcome",
+        "outcomes",
+        True,
+        "en",
+        node="outcome",
+        node_property=CNC + "statement",
+    ),
     CardField("conditions_acces", "entry_requirements", CNC + "entryRequirements", "text", lang="fr"),
     CardField("duree", "duration", CNC + "duration", "duration"),
     CardField("credits_ects", "ects_credits", CNC + "creditPoints", "decimal"),
     CardField("volume_horaire", "volume_hours", CNC + "volumeHours", "integer"),
     CardField("base_legale", "legal_basis", CNC + "legalBasis", "text"),
     CardField("date_base_legale", "legal_basis_date", CNC + "legalBasisDate", "date"),
-    CardField("organisme_qa", "qa_body", CNC + "hasAccreditation", "accreditation-body"),
-    CardField("date_accreditation", "accreditation_date", CNC + "hasAccreditation", "accreditation-date"),
+    CardField(
+        "organisme_qa",
+        "qa_body",
+        CNC + "hasAccreditation",
+        "accreditation-body",
+        node="accreditation",
+        node_property=CNC + "accreditingBody",
+    ),
+    CardField(
+        "date_accreditation",
+        "accreditation_date",
+        CNC + "hasAccreditation",
+        "accreditation-date",
+        node="accreditation",
+        node_property=CNC + "decisionDate",
+    ),
     CardField("date_fin_validite", "valid_until", CNC + "validUntil", "date"),
     CardField("modes_acquisition", "ways_to_acquire", CNC + "wayToAcquire", "acquisition-mode", True),
-    CardField("prestataires", "providers", CNC + "hasLearningOpportunity", "providers", True),
-    CardField("regions", "regions", CNC + "hasLearningOpportunity", "regions", True),
+    CardField(
+        "prestataires",
+        "providers",
+        CNC + "hasLearningOpportunity",
+        "providers",
+        True,
+        node="opportunity",
+        node_property=CNC + "providedBy",
+    ),
+    CardField(
+        "regions",
+        "regions",
+        CNC + "hasLearningOpportunity",
+        "regions",
+        True,
+        node="opportunity",
+        node_property=CNC + "region",
+    ),
     CardField("metiers_esco", "esco_occupations", CNC + "relatedOccupation", "esco-occupation", True),
     CardField("competences_esco", "esco_skills", CNC + "relatedSkill", "esco-skill", True),
     CardField("langues", "languages", CNC + "instructionLanguage", "language", True),
@@ -84,6 +158,7 @@ FIELDS: tuple[CardField, ...] = (
 BY_COLUMN: dict[str, CardField] = {f.column: f for f in FIELDS}
 COLUMN_ALIASES: dict[str, str] = {f.english: f.column for f in FIELDS} | {f.column: f.column for f in FIELDS}
 MULTI_SEPARATOR = "|"
+NESTED_FIELDS: tuple[CardField, ...] = tuple(f for f in FIELDS if f.node)
 
 
 def canonical_column(name: str) -> str | None:

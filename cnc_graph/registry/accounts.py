@@ -64,6 +64,11 @@ class Account:
         }
 
 
+def text_of(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
+    """Return the lexical value of an RDF term (the N-Triples text of a quoted triple)."""
+    return str(term) if isinstance(term, ox.Triple) else term.value
+
+
 def accounts_graph(base_iri: str) -> str:
     """Return the IRI of the private graph holding the accounts."""
     return graph_iri(base_iri, "private/accounts")
@@ -196,7 +201,7 @@ def add_account(
     graph = accounts_graph(base_iri)
     existing = _graph_triples(store, graph)
     iri = account_iri(base_iri, name)
-    if any(t.subject.value == iri for t in existing):
+    if any(text_of(t.subject) == iri for t in existing):
         raise Conflict(f"an account « {name} » already exists; revoke it or choose another name")
     token = new_token()
     s = ox.NamedNode(iri)
@@ -224,10 +229,10 @@ def revoke_account(store: GraphStore, base_iri: str, name: str) -> Account:
     graph = accounts_graph(base_iri)
     existing = _graph_triples(store, graph)
     iri = account_iri(base_iri, name)
-    if not any(t.subject.value == iri for t in existing):
+    if not any(text_of(t.subject) == iri for t in existing):
         raise NotFound(f"no account « {name} »")
     dropped = {REG + "tokenHash", REG + "revoked"}
-    kept = [t for t in existing if not (t.subject.value == iri and t.predicate.value in dropped)]
+    kept = [t for t in existing if not (text_of(t.subject) == iri and t.predicate.value in dropped)]
     kept.append(
         ox.Triple(
             ox.NamedNode(iri),

@@ -1,32 +1,30 @@
-"""The registration card's three entry points brought to one form: its cells (column → text).
+"""The registration card's JSON entry points brought to one form: its cells (column → text).
 
 The spreadsheet row, the API's JSON body and a JSON-LD document are one schema: ``card.FIELDS``.
-This module turns a JSON object or a JSON-LD document into cells, and a card's RDF back into cells
-(the inverse of ``ingest.inventory.card_to_triples``), so that every card goes through the same
-conversion and the same shapes whatever door it came in by.
+This module turns a JSON object or a JSON-LD document into cells and cells back into the API's JSON
+body; a card's RDF goes through ``card.rdf`` (``cells_from_triples``, the inverse of ``card_to_triples``),
+so that every card goes through the same conversion and the same shapes whatever door it came in by.
 """
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from difflib import get_close_matches
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from cnc_graph.card import fields as card
+from cnc_graph.card.rdf import Cells, cells_from_triples
 from cnc_graph.errors import InputError, InputErrors, Location
 from cnc_graph.iris import CNC, RDF
 from cnc_graph.rdf.files import parse_rdf_bytes
+from cnc_graph.rdf.jsonld import context
 
-Cells = dict[str, str]
 CardJson = dict[str, str | list[str]]
 
 _SCALARS = (str, int, float)
-# Triples card_to_triples writes that carry no cell of their own.
-_STRUCTURAL = {RDF + "type", CNC + "country", CNC + "leadsTo"}
 
 
 def cells_from_json(data: object, source: str = "card", keep_empty: bool = False) -> Cells:
@@ -141,7 +139,14 @@ def cells_from_jsonld(data: bytes, base_iri: str, context: Mapping[str, object],
     triples = parse_rdf_bytes(json.dumps(document).encode(), ox.RdfFormat.JSON_LD, base_iri, source)
     qualification = ox.NamedNode(CNC + "Qualification")
     subjects = sorted(
-        {t.subject for t in triples if t.predicate.value == RDF + "type" and t.object == qualification}, key=str
+        {
+            t.subject
+            for t in triples
+            if t.predicate.value == RDF + "type"
+            and t.object == qualification
+            and isinstance(t.subject, ox.NamedNode | ox.BlankNode)
+        },
+        key=str,
     )
     if len(subjects) != 1:
         raise InputError(
@@ -173,119 +178,7 @@ def _local_context(document: object, context: Mapping[str, object]) -> object:
     return walk(document)
 
 
-# --- RDF → cells (the inverse of card_to_triples) -------------------------------------------------
-
-_IRI_PREFIXES: dict[str, str] = {
-    "subsector": "subsector/",
-    "level": "framework/cnc/level/",
-    "organisation": "organisation/",
-    "accreditation-body": "organisation/",
-    "providers": "organisation/",
-    "regions": "region/",
-    "acquisition-mode": "vocab/acquisition-mode/",
-    "status": "vocab/qualification-status/",
-}
-
-
-def cells_from_triples(
-    triples: Iterable[ox.Triple], subject: ox.NamedNode | ox.BlankNode, base_iri: str, source: str = "card"
-) -> Cells:
-    """Return the cells of the card whose node is ``subject``; a statement no cell can hold is an error."""
-    by_subject: dict[str, dict[str, list[ox.NamedNode | ox.BlankNode | ox.Literal]]] = defaultdict(
-        lambda: defaultdict(list)
-    )
-    for t in triples:
-        by_subject[str(t.subject)][t.predicate.value].append(t.object)  # type: ignore[arg-type]
-    values: dict[str, list[str]] = defaultdict(list)
-    errors: list[InputError] = []
-    used: set[tuple[str, str]] = set()
-
-    def unknown(node: str, prop: str) -> None:
-        errors.append(
-            InputError(
-                f"{node} {prop}: the registration card has no field for this statement",
-                Location(source, field=prop),
-                f"{node} {prop} : la fiche d'enregistrement n'a pas de champ pour cette information",
-            )
-        )
-
-    own = by_subject.get(str(subject), {})
-    for f in card.FIELDS:
-        if f.kind in ("outcomes", "providers", "regions", "accreditation-body", "accreditation-date"):
-            continue
-        for term in own.get(f.property, []):
-            text = _cell_value(term, f, base_iri)
-            if text is not None and (f.lang is None or getattr(term, "language", None) == f.lang):
-                values[f.column].append(text)
-                used.add((f.property, str(term)))
-    for node in _ordered(own.get(CNC + "hasLearningOutcome", [])):
-        for statement in by_subject.get(str(node), {}).get(CNC + "statement", []):
-            lang = getattr(statement, "language", None)
-            if lang in ("fr", "en"):
-                values[f"acquis_{lang}"].append(statement.value)
-    for node in _ordered(own.get(CNC + "hasLearningOpportunity", [])):
-        parts = by_subject.get(str(node), {})
-        values["prestataires"] += [_strip(t, base_iri, "organisation/") for t in parts.get(CNC + "providedBy", [])]
-        values["regions"] += [_strip(t, base_iri, "region/") for t in parts.get(CNC + "region", [])]
-    for node in _ordered(own.get(CNC + "hasAccreditation", [])):
-        parts = by_subject.get(str(node), {})
-        values["organisme_qa"] += [_strip(t, base_iri, "organisation/") for t in parts.get(CNC + "accreditingBody", [])]
-        values["date_accreditation"] += [t.value for t in parts.get(CNC + "decisionDate", [])]
-    nested = {CNC + "hasLearningOutcome", CNC + "hasLearningOpportunity", CNC + "hasAccreditation"}
-    for prop, terms in own.items():
-        for term in terms:
-            if prop in _STRUCTURAL or prop in nested or (prop, str(term)) in used:
-                continue
-            unknown(str(subject), prop)
-    cells: Cells = {}
-    for f in card.FIELDS:
-        found = [v for v in values.get(f.column, []) if v]
-        if not found:
-            continue
-        if len(found) > 1 and not f.multi:
-            errors.append(
-                InputError(
-                    f"field « {f.column} » takes one value, the document gives {len(found)}",
-                    Location(source, field=f.column),
-                    f"le champ « {f.column} » prend une seule valeur, le document en donne {len(found)}",
-                )
-            )
-            continue
-        cells[f.column] = f" {card.MULTI_SEPARATOR} ".join(found)
-    if errors:
-        raise InputErrors(errors)
-    return cells
-
-
-def _ordered(nodes: list[ox.NamedNode | ox.BlankNode | ox.Literal]) -> list[ox.NamedNode | ox.BlankNode]:
-    """Return nested nodes in card order: by their trailing number (``…/outcome/2``), else by IRI."""
-
-    def key(node: ox.NamedNode | ox.BlankNode) -> tuple[int, str]:
-        tail = str(node.value).rsplit("/", 1)[-1]
-        return (int(tail) if tail.isdigit() else 1_000_000, str(node))
-
-    return sorted((n for n in nodes if not isinstance(n, ox.Literal)), key=key)
-
-
-def _strip(term: ox.NamedNode | ox.BlankNode | ox.Literal, base_iri: str, prefix: str) -> str:
-    return term.value.removeprefix(base_iri + prefix) if isinstance(term, ox.NamedNode) else term.value
-
-
-def _cell_value(term: ox.NamedNode | ox.BlankNode | ox.Literal, f: card.CardField, base_iri: str) -> str | None:
-    if isinstance(term, ox.BlankNode):
-        return None
-    if f.kind in _IRI_PREFIXES:
-        if not isinstance(term, ox.NamedNode):
-            return None
-        prefix = base_iri + _IRI_PREFIXES[f.kind]
-        return term.value.removeprefix(prefix) if term.value.startswith(prefix) else None
-    if f.kind == "isced-f":
-        return term.value.removeprefix(card.ISCED_F) if isinstance(term, ox.NamedNode) else None
-    return term.value
-
-
 def load_context(root: Path) -> dict[str, object]:
     """Return the published JSON-LD context (from the ontology under ``root``)."""
-    from cnc_graph.rdf.jsonld import context
-
-    return context(root / "ontology" / "cnc.ttl")
+    published: dict[str, object] = dict(context(root / "ontology" / "cnc.ttl"))
+    return published
