@@ -22,7 +22,7 @@ import requests
 import uvicorn
 
 from api.app import create_app
-from api.sparql import CACHE_HEADER
+from api.routes.sparql import CACHE_HEADER
 from cnc_graph.errors import InputError, StoreError
 from cnc_graph.settings import Settings
 from cnc_graph.sparql.cache import CachingQueryRunner, cache_key, entry_size, with_result_cache

@@ -32,7 +32,7 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 
 from api.problems import install_problem_handlers
-from api.sparql import EXAMPLES, TRUNCATED_HEADER, router
+from api.routes.sparql import EXAMPLES, TRUNCATED_HEADER, router
 from cnc_graph.errors import InputError
 from cnc_graph.settings import Settings
 from cnc_graph.sparql.runner import (

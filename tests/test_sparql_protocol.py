@@ -1,7 +1,7 @@
 """The W3C SPARQL 1.1 Protocol tests (``/work/shared/reference/w3c-sparql11-protocol/manifest.ttl``), one test each.
 
 Every test reads its HTTP exchange from the manifest itself (path, method, headers, body and its character
-encoding), sends it to a live uvicorn server running ``api.sparql``, and checks the manifest's expectations.
+encoding), sends it to a live uvicorn server running ``api.routes.sparql``, and checks the manifest's expectations.
 The manifest's ``/sparql/`` path prefix becomes our ``/sparql``.
 
 - Query tests: as the manifest says. ``data1.nt`` … ``data3.nt`` are loaded into public named graphs under the
@@ -37,7 +37,7 @@ from rdflib.collection import Collection
 from rdflib.term import Node
 
 from api.problems import install_problem_handlers
-from api.sparql import TRUNCATED_HEADER, router
+from api.routes.sparql import TRUNCATED_HEADER, router
 from cnc_graph.settings import Settings
 from cnc_graph.sparql.runner import InlineQueryRunner, ProcessQueryRunner, QueryRunner, make_query_runner
 from cnc_graph.store.embedded import OxigraphStore

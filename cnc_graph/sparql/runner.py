@@ -67,7 +67,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-from cnc_graph.errors import CncError, InputError, StoreError
+from cnc_graph.errors import InputError, NotAcceptable, QueryTimeout, StoreError
 from cnc_graph.iris import PREFIXES, RDF, XSD, is_public_graph
 from cnc_graph.store.embedded import OxigraphStore
 from cnc_graph.store.generation import public_generation
@@ -144,33 +144,12 @@ class QueryOutput:
     cache: Literal["hit", "miss"] | None = None
 
 
-class QueryTimeout(CncError):
-    """The query ran longer than the limit and was stopped (or no worker became free in that time)."""
-
-    def __init__(self, limit_s: float, busy: bool = False) -> None:
-        self.limit_s = limit_s
-        self.busy = busy
-        if busy:
-            message = (
-                f"no query worker became free within {limit_s:g} s (other long queries are running); "
-                "try again in a moment"
-            )
-        else:
-            message = f"the query ran longer than {limit_s:g} s and was stopped; add LIMIT or narrow the pattern"
-        super().__init__(message)
-
-
-class NotAcceptable(CncError):
-    """None of the media types the client accepts can carry this kind of result."""
-
-    def __init__(self, kind: QueryKind, accepted: Sequence[str], reason: str | None = None) -> None:
-        self.kind = kind
-        self.offered = list(media_types_for(kind))
-        self.accepted = list(accepted)
-        what = {"select": "a SELECT result", "ask": "an ASK result", "graph": "a CONSTRUCT/DESCRIBE result"}[kind]
-        super().__init__(
-            reason or f"cannot give {what} as {', '.join(accepted) or 'nothing'}; available: {', '.join(self.offered)}"
-        )
+def not_acceptable(kind: QueryKind, accepted: Sequence[str], reason: str | None = None) -> NotAcceptable:
+    """Return the refusal for a ``kind`` of result none of the ``accepted`` media types can carry."""
+    offered = list(media_types_for(kind))
+    what = {"select": "a SELECT result", "ask": "an ASK result", "graph": "a CONSTRUCT/DESCRIBE result"}[kind]
+    detail = reason or f"cannot give {what} as {', '.join(accepted) or 'nothing'}; available: {', '.join(offered)}"
+    return NotAcceptable(detail, kind, accepted, offered)
 
 
 class QueryRunner(Protocol):
@@ -445,7 +424,7 @@ def serialise(result: Any, accept: Sequence[str], limit: int) -> QueryOutput:
 def _media_or_refuse(kind: QueryKind, accept: Sequence[str]) -> str:
     media = choose_media_type(kind, accept)
     if media is None:
-        raise NotAcceptable(kind, accept)
+        raise not_acceptable(kind, accept)
     return media
 
 
@@ -560,7 +539,7 @@ def _graph(triples: list[ox.Triple], media: str, accept: Sequence[str]) -> bytes
     if fmt == ox.RdfFormat.RDF_XML:
         for triple in triples:
             if not _XML_LOCAL_NAME.search(triple.predicate.value):
-                raise NotAcceptable(
+                raise not_acceptable(
                     "graph",
                     accept,
                     f"this result cannot be written as RDF/XML: the predicate <{triple.predicate.value}> has no "
@@ -571,7 +550,7 @@ def _graph(triples: list[ox.Triple], media: str, accept: Sequence[str]) -> bytes
     try:
         return ox.serialize(triples, format=fmt) or b""
     except (ValueError, OSError) as exc:
-        raise NotAcceptable("graph", accept, f"this result cannot be written as {media}: {exc}") from exc
+        raise not_acceptable("graph", accept, f"this result cannot be written as {media}: {exc}") from exc
 
 
 def _used_prefixes(triples: list[ox.Triple]) -> dict[str, str]:
@@ -733,7 +712,7 @@ def _raise_reply(reply: tuple[Any, ...]) -> QueryOutput:
     if status == "ok":
         return QueryOutput(reply[1], reply[2], reply[3], reply[4])
     if status == "not-acceptable":
-        raise NotAcceptable(reply[1], reply[2], reply[3])
+        raise not_acceptable(reply[1], reply[2], reply[3])
     if status == "input":
         raise InputError(reply[1])
     raise StoreError(reply[1])

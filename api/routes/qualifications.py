@@ -8,7 +8,7 @@ from fastapi.responses import Response
 
 from api.deps import get_language, get_settings, get_store
 from api.negotiation import choose_rdf
-from api.representations import described_response
+from api.rendering import described_response
 from cnc_graph.compare.qualifications import comparable_qualifications
 from cnc_graph.labels import pick
 from cnc_graph.publish.describe import describe_qualification
