@@ -16,7 +16,7 @@ from api.routes import compare, dumps, frameworks, linked_data, pages, qualifica
 from cnc_graph import __version__
 from cnc_graph.settings import Settings
 from cnc_graph.sparql.cache import with_result_cache
-from cnc_graph.sparql.runner import make_query_runner
+from cnc_graph.sparql.runner import QueryRunner, make_query_runner
 from cnc_graph.store.protocol import GraphStore
 from cnc_graph.store.selector import open_store
 
@@ -26,8 +26,13 @@ a read-only SPARQL 1.1 endpoint, dereferenceable IRIs and dumps. Errors are `app
 Labels follow `lang=` (fr, ar, en) or `Accept-Language`; a `*_lang` field shows the language actually used."""
 
 
-def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
-    """Return the application serving ``store`` (opened from ``settings`` when not given)."""
+def create_app(
+    settings: Settings | None = None, store: GraphStore | None = None, runner: QueryRunner | None = None
+) -> FastAPI:
+    """Return the application serving ``store`` (opened from ``settings`` when not given).
+
+    ``runner`` runs the ``/sparql`` queries; by default the store's own query runner behind the result cache.
+    """
     settings = settings or Settings.from_env()
     store = store or open_store(settings.store, settings.base_iri)
     store_path = getattr(store, "path", None)
@@ -44,7 +49,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.state.settings = settings
     app.state.store = store
     app.state.dumps_dir = dumps_dir
-    app.state.query_runner = with_result_cache(make_query_runner(store, settings), store, settings)
+    app.state.query_runner = runner or with_result_cache(make_query_runner(store, settings), store, settings)
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(
