@@ -117,6 +117,11 @@ def described_response(
     return Response(body, media_type=media_type, headers=dict(headers))
 
 
+def term_value(term: ox.NamedNode | ox.BlankNode | ox.Triple) -> str:
+    """Return the IRI or blank-node id of a subject (the N-Triples text of a quoted triple)."""
+    return str(term) if isinstance(term, ox.Triple) else term.value
+
+
 def _local(iri: str, base: str) -> str:
     return "/id/" + iri.removeprefix(base) if iri.startswith(base) else iri
 
@@ -126,7 +131,7 @@ def describe_html(triples: list[ox.Triple], title: str, subject: str, lang: str,
     labels: dict[str, dict[str, str]] = defaultdict(dict)
     for t in triples:
         if t.predicate.value == "http://www.w3.org/2004/02/skos/core#prefLabel" and isinstance(t.object, ox.Literal):
-            labels[t.subject.value].setdefault(t.object.language or "und", t.object.value)
+            labels[term_value(t.subject)].setdefault(t.object.language or "und", t.object.value)
     rows: dict[str, list[dict[str, object]]] = defaultdict(list)
     nested: dict[str, dict[str, list[dict[str, object]]]] = defaultdict(lambda: defaultdict(list))
 
@@ -145,10 +150,11 @@ def describe_html(triples: list[ox.Triple], title: str, subject: str, lang: str,
 
     for t in triples:
         name = t.predicate.value.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
-        if t.subject.value == subject:
+        about = term_value(t.subject)
+        if about == subject:
             rows[name].append(cell(t.object))
-        elif t.subject.value.startswith(subject + "/"):
-            nested[t.subject.value][name].append(cell(t.object))
+        elif about.startswith(subject + "/"):
+            nested[about][name].append(cell(t.object))
     return render_page(
         "resource.html",
         title=title,

@@ -26,7 +26,7 @@ import pyoxigraph as ox
 import pytest
 
 from tests.conftest import BASE, run_cli
-from tests.live import free_port
+from tests.servers import free_port
 
 PROBLEM = "application/problem+json"
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")

@@ -31,7 +31,7 @@ NAME = re.compile(r"^[a-z0-9-]+\.(nt|ttl|jsonld)$")
 
 def dumps_dir(request: Request) -> FsPath:
     """Return the folder where dumps are written (beside the store, or a temporary folder)."""
-    return request.app.state.dumps_dir  # type: ignore[no-any-return]
+    return request.app.state.dumps_dir
 
 
 @router.get(

@@ -89,7 +89,7 @@ def get_registry(request: Request) -> Registry:
             if registry is None:
                 registry = Registry(get_store(request), get_settings(request))
                 state.registry = registry
-    return registry  # type: ignore[no-any-return]
+    return registry
 
 
 def current_account(
@@ -234,7 +234,7 @@ def assign(
     registry: Registry = Depends(get_registry),
 ) -> Response:
     """Assign a reviewer (by default the caller)."""
-    body = body or Assignment()
+    body = body or Assignment(reviewer=None, comment=None)
     return _reply(registry, registry.assign(account, app_id, if_match, body.reviewer, body.comment), account)
 
 

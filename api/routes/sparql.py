@@ -191,7 +191,7 @@ def get_query_runner(request: Request) -> QueryRunner:
     runner = getattr(request.app.state, "query_runner", None)
     if runner is None:
         raise StoreError("the SPARQL endpoint is not configured: app.state.query_runner is not set")
-    return runner  # type: ignore[no-any-return]
+    return runner
 
 
 def _formats(values: list[str]) -> list[str]:
