@@ -11,12 +11,12 @@ from cnc_graph.store.protocol import GraphStore
 
 def get_store(request: Request) -> GraphStore:
     """Return the application's store."""
-    return request.app.state.store  # type: ignore[no-any-return]
+    return request.app.state.store
 
 
 def get_settings(request: Request) -> Settings:
     """Return the application's settings."""
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 def get_language(

@@ -1,10 +1,12 @@
-"""Content negotiation: pick a representation from the Accept header (and an explicit ``format=``)."""
+"""Content negotiation: the one ``Accept`` parser, and the choice of an RDF representation (or ``format=``)."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from fastapi import Request
 
-from cnc_graph.errors import CncError
+from cnc_graph.errors import NotAcceptable
 
 HTML = "text/html"
 RDF_MEDIA = {
@@ -25,30 +27,44 @@ FORMAT_PARAM = {
 }
 
 
-class NotAcceptable(CncError):
-    """No representation the client accepts can be produced (HTTP 406)."""
+class MediaRange(NamedTuple):
+    """One media range of an Accept header: the media type (lower-case), its q-value, its position."""
 
-    http_status = 406
+    media: str
+    quality: float
+    position: int
 
 
-def parse_accept(header: str | None) -> list[tuple[str, float]]:
-    """Return the media ranges of an Accept header with their q-values, best first (stable)."""
-    if not header:
-        return [("*/*", 1.0)]
-    ranges = []
-    for index, part in enumerate(header.split(",")):
-        media, *params = (p.strip() for p in part.split(";"))
+def parse_accept(header: str | None) -> list[MediaRange]:
+    """Return the media ranges of an Accept header in the order given, with their q-values."""
+    ranges: list[MediaRange] = []
+    for position, part in enumerate((header or "").split(",")):
+        fields = part.split(";")
+        media = fields[0].strip().lower()
+        if not media:
+            continue
         quality = 1.0
-        for param in params:
-            if param.startswith("q="):
+        for field in fields[1:]:
+            key, _, value = field.partition("=")
+            if key.strip().lower() == "q":
                 try:
-                    quality = float(param[2:])
+                    quality = float(value.strip())
                 except ValueError:
                     quality = 0.0
-        if media:
-            ranges.append((index, media.lower(), quality))
-    ranges.sort(key=lambda r: (-r[2], r[0]))
-    return [(media, q) for _, media, q in ranges]
+        ranges.append(MediaRange(media, quality, position))
+    return ranges
+
+
+def accepted_media(header: str | None, specific_first: bool = False) -> list[str]:
+    """Return the media types an Accept header accepts (q > 0), most wanted first.
+
+    By q-value, then by the order given; with ``specific_first``, concrete types before wildcards of the same q.
+    """
+
+    def rank(r: MediaRange) -> tuple[float, int, int]:
+        return (-r.quality, r.media.count("*") if specific_first else 0, r.position)
+
+    return [r.media for r in sorted(parse_accept(header), key=rank) if r.quality > 0]
 
 
 def choose_rdf(request: Request, default: str = "jsonld", allow_html: bool = True) -> str:
@@ -59,9 +75,8 @@ def choose_rdf(request: Request, default: str = "jsonld", allow_html: bool = Tru
         if chosen is None or (chosen == "html" and not allow_html):
             raise NotAcceptable(f"unknown format « {explicit} »; use jsonld, ttl, nt or rdfxml")
         return chosen
-    for media, quality in parse_accept(request.headers.get("accept")):
-        if quality <= 0:
-            continue
+    header = request.headers.get("accept")
+    for media in accepted_media(header) if header else ["*/*"]:
         if media == HTML and allow_html:
             return "html"
         if media in RDF_MEDIA:

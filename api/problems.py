@@ -1,34 +1,21 @@
-"""Errors mapped once to ``application/problem+json`` (RFC 9457): status, title, detail."""
+"""The one mapping of errors to ``application/problem+json`` (RFC 9457): status, title, detail.
+
+Each library error class carries its HTTP status and title (``cnc_graph.errors``); this module turns it, request
+validation errors and HTTP errors into the problem+json answer.
+"""
 
 from __future__ import annotations
+
+from http import HTTPStatus
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from cnc_graph.errors import (
-    CncError,
-    Conflict,
-    Forbidden,
-    InputError,
-    InputErrors,
-    NotFound,
-    StoreError,
-    ValidationFailed,
-)
+from cnc_graph.errors import CncError
 
 PROBLEM_JSON = "application/problem+json"
-
-STATUS: list[tuple[type[CncError], int, str]] = [
-    (NotFound, 404, "Not found"),
-    (Forbidden, 403, "Forbidden"),
-    (Conflict, 409, "Conflict"),
-    (ValidationFailed, 422, "Validation failed"),
-    (InputErrors, 400, "Bad request"),
-    (InputError, 400, "Bad request"),
-    (StoreError, 503, "Store unavailable"),
-]
 
 
 def problem(status: int, title: str, detail: str, **extra: object) -> JSONResponse:
@@ -37,25 +24,26 @@ def problem(status: int, title: str, detail: str, **extra: object) -> JSONRespon
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
+def error_title(exc: CncError) -> str:
+    """Return the problem title of a library error: its own, else the status's standard phrase."""
+    if exc.http_title != CncError.http_title or exc.http_status == CncError.http_status:
+        return exc.http_title
+    return status_phrase(exc.http_status)
+
+
+def error_problem(exc: CncError) -> JSONResponse:
+    """Return the problem+json answer for a library error (its status, title, structured members and headers)."""
+    response = problem(exc.http_status, error_title(exc), str(exc), **exc.problem_extra())
+    response.headers.update(exc.http_headers())
+    return response
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Map library errors, request validation errors and HTTP errors to problem+json."""
 
     @app.exception_handler(CncError)
     async def cnc_error(request: Request, exc: CncError) -> JSONResponse:
-        own_status = getattr(exc, "http_status", None)
-        if own_status:
-            return problem(own_status, _title(own_status), str(exc))
-        for kind, status, title in STATUS:
-            if isinstance(exc, kind):
-                extra: dict[str, object] = {}
-                if isinstance(exc, ValidationFailed):
-                    extra["errors"] = [r.to_dict() for r in exc.report.violations]  # type: ignore[attr-defined]
-                if isinstance(exc, InputErrors):
-                    extra["errors"] = [
-                        {"detail": e.localised("en"), "detail_fr": e.localised("fr")} for e in exc.errors
-                    ]
-                return problem(status, title, str(exc), **extra)
-        return problem(400, "Bad request", str(exc))
+        return error_problem(exc)
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -66,14 +54,13 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        response = problem(exc.status_code, _title(exc.status_code), str(exc.detail))
+        response = problem(exc.status_code, status_phrase(exc.status_code), str(exc.detail))
         response.headers.update(getattr(exc, "headers", None) or {})
         return response
 
 
-def _title(status: int) -> str:
-    from http import HTTPStatus
-
+def status_phrase(status: int) -> str:
+    """Return the standard phrase of an HTTP status ("Not Found"), or ``Error`` for an unknown one."""
     try:
         return HTTPStatus(status).phrase
     except ValueError:

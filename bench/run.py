@@ -497,9 +497,9 @@ def sparql_ours(base: str, paths: list[str], work: Path, name: str, duration: in
     against each server.
     """
     try:
-        from api import sparql as _sparql  # noqa: F401
+        from api.routes import sparql as _sparql  # noqa: F401
     except ImportError as exc:
-        return {"error": f"api.sparql not importable: {exc}"}
+        return {"error": f"api.routes.sparql not importable: {exc}"}
     _warm_up(base + paths[0])
     return wrk(base, paths, work, name, duration, SPARQL_JSON, log, CACHE_HEADER)
 

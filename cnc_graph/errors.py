@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
 class CncError(Exception):
-    """Base of every error CNC Graph reports to a user (CLI exit code 2, HTTP 4xx)."""
+    """Base of every error CNC Graph reports to a user: each class carries its CLI exit code and HTTP answer."""
 
     exit_code = 2
+    http_status = 400
+    http_title = "Bad request"
 
     def user_message(self) -> str:
         """Return the one-line message shown to a user."""
         return str(self)
+
+    def problem_extra(self) -> dict[str, object]:
+        """Return the structured members the HTTP problem+json body carries beside the detail."""
+        return {}
+
+    def http_headers(self) -> dict[str, str]:
+        """Return the headers the HTTP answer carries (such as ``Retry-After``)."""
+        return {}
 
 
 @dataclass
@@ -79,30 +90,113 @@ class InputErrors(CncError):
         """Return every error, one per line, in ``lang``."""
         return "\n".join(e.localised(lang) for e in self.errors)
 
+    def problem_extra(self) -> dict[str, object]:
+        """Return each error in English and French."""
+        return {"errors": [{"detail": e.localised("en"), "detail_fr": e.localised("fr")} for e in self.errors]}
+
 
 class NotFound(CncError):
     """A resource (level, framework, qualification, file) that does not exist."""
+
+    http_status = 404
+    http_title = "Not found"
 
 
 class Conflict(CncError):
     """A change that conflicts with the current state (duplicate, stale version, bad transition)."""
 
+    http_status = 409
+    http_title = "Conflict"
+
 
 class Forbidden(CncError):
     """An action the caller's role does not allow."""
 
+    http_status = 403
+    http_title = "Forbidden"
+
 
 class StoreError(CncError):
     """The store cannot be opened or written (missing, locked, unreadable, unreachable)."""
+
+    http_status = 503
+    http_title = "Store unavailable"
+
+
+class NotAcceptable(CncError):
+    """No representation the client accepts can be produced (HTTP 406).
+
+    For a query result, ``kind`` is the query's kind (select, ask, graph), ``accepted`` what the client accepts
+    and ``offered`` the media types that kind can be given as.
+    """
+
+    http_status = 406
+    http_title = "Not acceptable"
+
+    def __init__(
+        self, detail: str, kind: str | None = None, accepted: Sequence[str] = (), offered: Sequence[str] = ()
+    ) -> None:
+        super().__init__(detail)
+        self.kind = kind
+        self.accepted = list(accepted)
+        self.offered = list(offered)
+
+
+class ContentTooLarge(CncError):
+    """A request body over the size limit."""
+
+    http_status = 413
+    http_title = "Content too large"
+
+
+class UnsupportedMediaType(CncError):
+    """A request body in a media type the operation does not take."""
+
+    http_status = 415
+    http_title = "Unsupported media type"
+
+
+class QueryTimeout(CncError):
+    """The query ran longer than the limit and was stopped (or no worker became free in that time)."""
+
+    http_status = 503
+    http_title = "Query timeout"
+
+    def __init__(self, limit_s: float, busy: bool = False) -> None:
+        self.limit_s = limit_s
+        self.busy = busy
+        if busy:
+            self.http_title = "Server busy"
+            message = (
+                f"no query worker became free within {limit_s:g} s (other long queries are running); "
+                "try again in a moment"
+            )
+        else:
+            message = f"the query ran longer than {limit_s:g} s and was stopped; add LIMIT or narrow the pattern"
+        super().__init__(message)
+
+    def problem_extra(self) -> dict[str, object]:
+        """Return the time limit the query ran into."""
+        return {"timeout_s": self.limit_s}
+
+    def http_headers(self) -> dict[str, str]:
+        """Return ``Retry-After`` when every worker was busy: a retry may find one free."""
+        return {"Retry-After": "1"} if self.busy else {}
 
 
 class ValidationFailed(CncError):
     """The shapes found violations: nothing was written. ``report`` holds every result."""
 
     exit_code = 1
+    http_status = 422
+    http_title = "Validation failed"
 
     def __init__(self, report: object, where: str = "", lines: dict[str, int] | None = None) -> None:
         self.lines = lines or {}
         violations = getattr(report, "violations", [])
         super().__init__(f"{where + ': ' if where else ''}{len(violations)} violation(s); nothing was written")
         self.report = report
+
+    def problem_extra(self) -> dict[str, object]:
+        """Return every violation of the report."""
+        return {"errors": [r.to_dict() for r in getattr(self.report, "violations", [])]}

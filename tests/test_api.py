@@ -11,7 +11,7 @@ import pyoxigraph as ox
 import pytest
 
 from tests.conftest import run_cli
-from tests.live import live_server
+from tests.servers import live_server
 
 PROBLEM = "application/problem+json"
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from html import escape
 
 import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.html import escape
 from cnc_graph.settings import Settings
 from cnc_graph.store.embedded import OxigraphStore
 

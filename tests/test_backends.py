@@ -44,7 +44,7 @@ from cnc_graph.store.selector import open_store
 from cnc_graph.store.virtuoso import construct_pages
 from tests import servers
 from tests.conftest import DATA, ROOT
-from tests.live import live_server
+from tests.servers import live_server
 
 BACKENDS = ["embedded", "oxigraph-server", "virtuoso"]
 REMOTES = ["oxigraph-server", "virtuoso"]

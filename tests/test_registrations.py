@@ -26,7 +26,7 @@ import pyoxigraph as ox
 import pytest
 
 from tests.conftest import BASE, run_cli
-from tests.live import free_port
+from tests.servers import free_port
 
 PROBLEM = "application/problem+json"
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
@@ -183,7 +183,7 @@ def sparql(world: World, query: str) -> list[dict[str, Any]] | None:
         timeout=30,
     )
     if response.status_code == 404 and "sparql" not in response.text.lower():
-        assert importlib.util.find_spec("api.sparql") is None, "the app has a SPARQL module but no /sparql"
+        assert importlib.util.find_spec("api.routes.sparql") is None, "the app has a SPARQL module but no /sparql"
         return None
     assert response.status_code == 200, response.text
     return response.json()["results"]["bindings"]  # type: ignore[no-any-return]

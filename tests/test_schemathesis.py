@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
-from tests.live import live_server
+from tests.servers import live_server
 
 
 @pytest.fixture(scope="module")

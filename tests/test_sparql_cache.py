@@ -22,11 +22,10 @@ import requests
 import uvicorn
 
 from api.app import create_app
-from api.sparql import CACHE_HEADER
-from cnc_graph.errors import InputError, StoreError
+from api.routes.sparql import CACHE_HEADER
+from cnc_graph.errors import InputError, QueryTimeout, StoreError
 from cnc_graph.settings import Settings
 from cnc_graph.sparql.cache import CachingQueryRunner, cache_key, entry_size, with_result_cache
-from cnc_graph.sparql.evaluate import QueryTimeout
 from cnc_graph.sparql.results import CSV, SPARQL_JSON, QueryOutput
 from cnc_graph.sparql.runner import InlineQueryRunner
 from cnc_graph.sparql.text import is_volatile

@@ -25,17 +25,16 @@ import pytest
 import requests
 import uvicorn
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from rdflib import Graph
 from rdflib.compare import isomorphic
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 
-from api.problems import install_problem_handlers
-from api.sparql import EXAMPLES, TRUNCATED_HEADER, router
-from cnc_graph.errors import InputError
+from api.app import create_app
+from api.routes.sparql import EXAMPLES, TRUNCATED_HEADER
+from cnc_graph.errors import InputError, QueryTimeout
 from cnc_graph.settings import Settings
-from cnc_graph.sparql.evaluate import QueryTimeout, only_public_graphs
+from cnc_graph.sparql.evaluate import only_public_graphs
 from cnc_graph.sparql.runner import InlineQueryRunner, QueryRunner, make_query_runner
 from cnc_graph.sparql.workers import ProcessQueryRunner
 from cnc_graph.store.embedded import OxigraphStore
@@ -115,24 +114,6 @@ class Endpoint:
         return requests.get(self.url, params=params, timeout=20, **kwargs)  # type: ignore[arg-type]
 
 
-def make_app(store: GraphStore, settings: Settings, runner: QueryRunner) -> FastAPI:
-    """Return a small application mounting the SPARQL router as ``api.app.create_app`` does, CORS included."""
-    app = FastAPI()
-    app.state.settings = settings
-    app.state.store = store
-    app.state.query_runner = runner
-    install_problem_handlers(app)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=["*"],
-        allow_methods=["GET", "POST"],
-        allow_headers=["*"],
-        expose_headers=[TRUNCATED_HEADER],
-    )
-    app.include_router(router)
-    return app
-
-
 @dataclass
 class _Served:
     server: uvicorn.Server
@@ -173,7 +154,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
     fill(store)
     runner = make_query_runner(store, settings_for(f"oxigraph:{path}"))
     assert isinstance(runner, ProcessQueryRunner)
-    served = serve(make_app(store, settings_for(f"oxigraph:{path}"), runner))
+    served = serve(create_app(settings_for(f"oxigraph:{path}"), store, runner=runner))
     try:
         yield Endpoint(served.url, store, runner)
     finally:
@@ -189,7 +170,7 @@ def memory_endpoint() -> Iterator[Endpoint]:
     fill(store)
     runner = make_query_runner(store, settings_for("memory"))
     assert isinstance(runner, InlineQueryRunner)
-    served = serve(make_app(store, settings_for("memory"), runner))
+    served = serve(create_app(settings_for("memory"), store, runner=runner))
     yield Endpoint(served.url, store, runner)
     stop(served)
 
@@ -204,7 +185,7 @@ def remote_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoi
             fill(store)
             runner = make_query_runner(store, settings_for(running.selector))
             assert isinstance(runner, InlineQueryRunner)
-            served = serve(make_app(store, settings_for(running.selector), runner))
+            served = serve(create_app(settings_for(running.selector), store, runner=runner))
             yield Endpoint(served.url, store, runner)
             stop(served)
             store.close()

@@ -1,7 +1,7 @@
 """The W3C SPARQL 1.1 Protocol tests (``/work/shared/reference/w3c-sparql11-protocol/manifest.ttl``), one test each.
 
 Every test reads its HTTP exchange from the manifest itself (path, method, headers, body and its character
-encoding), sends it to a live uvicorn server running ``api.sparql``, and checks the manifest's expectations.
+encoding), sends it to a live uvicorn server running ``api.routes.sparql``, and checks the manifest's expectations.
 The manifest's ``/sparql/`` path prefix becomes our ``/sparql``.
 
 - Query tests: as the manifest says. ``data1.nt`` … ``data3.nt`` are loaded into public named graphs under the
@@ -31,13 +31,11 @@ import pytest
 import requests
 import uvicorn
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from rdflib import RDF, Graph, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
-from api.problems import install_problem_handlers
-from api.sparql import TRUNCATED_HEADER, router
+from api.app import create_app
 from cnc_graph.settings import Settings
 from cnc_graph.sparql.runner import InlineQueryRunner, QueryRunner, make_query_runner
 from cnc_graph.sparql.workers import ProcessQueryRunner
@@ -148,24 +146,6 @@ class Endpoint:
     runner: QueryRunner
 
 
-def make_app(store: OxigraphStore, settings: Settings, runner: QueryRunner) -> FastAPI:
-    """Return a small application mounting the SPARQL router as ``api.app.create_app`` does."""
-    app = FastAPI()
-    app.state.settings = settings
-    app.state.store = store
-    app.state.query_runner = runner
-    install_problem_handlers(app)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=["*"],
-        allow_methods=["GET", "POST"],
-        allow_headers=["*"],
-        expose_headers=[TRUNCATED_HEADER],
-    )
-    app.include_router(router)
-    return app
-
-
 def serve(app: FastAPI) -> tuple[uvicorn.Server, threading.Thread, str]:
     """Start uvicorn on a free port of 127.0.0.1 in a thread; return it once it accepts connections."""
     port = free_port()
@@ -196,7 +176,7 @@ def endpoint(
     settings = Settings(store=f"oxigraph:{path}" if path else "memory", query_timeout_s=10)
     runner = make_query_runner(store, settings)
     assert isinstance(runner, ProcessQueryRunner if path else InlineQueryRunner)
-    server, thread, url = serve(make_app(store, settings, runner))
+    server, thread, url = serve(create_app(settings, store, runner=runner))
     try:
         yield Endpoint(url, store, runner)
     finally:

@@ -35,7 +35,7 @@ from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Literal
 
-from cnc_graph.sparql.evaluate import QueryTimeout
+from cnc_graph.errors import QueryTimeout
 from cnc_graph.sparql.results import QueryOutput
 from cnc_graph.sparql.runner import QueryRunner
 from cnc_graph.sparql.text import is_volatile

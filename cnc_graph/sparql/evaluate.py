@@ -7,28 +7,12 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from cnc_graph.errors import CncError, InputError, StoreError
+from cnc_graph.errors import InputError, StoreError
 from cnc_graph.iris import PREFIXES, is_public_graph
 from cnc_graph.sparql.results import QueryOutput, media_or_refuse, serialise
 from cnc_graph.sparql.text import check_query, query_dataset, resolve_dataset
 from cnc_graph.store.embedded import OxigraphStore
 from cnc_graph.store.protocol import GraphStore
-
-
-class QueryTimeout(CncError):
-    """The query ran longer than the limit and was stopped (or no worker became free in that time)."""
-
-    def __init__(self, limit_s: float, busy: bool = False) -> None:
-        self.limit_s = limit_s
-        self.busy = busy
-        if busy:
-            message = (
-                f"no query worker became free within {limit_s:g} s (other long queries are running); "
-                "try again in a moment"
-            )
-        else:
-            message = f"the query ran longer than {limit_s:g} s and was stopped; add LIMIT or narrow the pattern"
-        super().__init__(message)
 
 
 def public_graph_names(store: ox.Store, base_iri: str) -> list[str]:

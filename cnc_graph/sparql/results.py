@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-from cnc_graph.errors import CncError
+from cnc_graph.errors import NotAcceptable
 from cnc_graph.iris import PREFIXES, RDF, XSD
 from cnc_graph.rdf.syntaxes import written
 from cnc_graph.sparql.text import QueryKind
@@ -81,17 +81,12 @@ class QueryOutput:
     cache: Literal["hit", "miss"] | None = None
 
 
-class NotAcceptable(CncError):
-    """None of the media types the client accepts can carry this kind of result."""
-
-    def __init__(self, kind: QueryKind, accepted: Sequence[str], reason: str | None = None) -> None:
-        self.kind = kind
-        self.offered = list(media_types_for(kind))
-        self.accepted = list(accepted)
-        what = {"select": "a SELECT result", "ask": "an ASK result", "graph": "a CONSTRUCT/DESCRIBE result"}[kind]
-        super().__init__(
-            reason or f"cannot give {what} as {', '.join(accepted) or 'nothing'}; available: {', '.join(self.offered)}"
-        )
+def not_acceptable(kind: QueryKind, accepted: Sequence[str], reason: str | None = None) -> NotAcceptable:
+    """Return the refusal for a ``kind`` of result none of the ``accepted`` media types can carry."""
+    offered = list(media_types_for(kind))
+    what = {"select": "a SELECT result", "ask": "an ASK result", "graph": "a CONSTRUCT/DESCRIBE result"}[kind]
+    detail = reason or f"cannot give {what} as {', '.join(accepted) or 'nothing'}; available: {', '.join(offered)}"
+    return NotAcceptable(detail, kind, accepted, offered)
 
 
 _XML_LOCAL_NAME = re.compile(r"[^\W\d][\w.\-]*$")
@@ -140,7 +135,7 @@ def serialise(result: Any, accept: Sequence[str], limit: int) -> QueryOutput:
 def media_or_refuse(kind: QueryKind, accept: Sequence[str]) -> str:
     media = choose_media_type(kind, accept)
     if media is None:
-        raise NotAcceptable(kind, accept)
+        raise not_acceptable(kind, accept)
     return media
 
 
@@ -255,7 +250,7 @@ def _graph(triples: list[ox.Triple], media: str, accept: Sequence[str]) -> bytes
     if fmt == ox.RdfFormat.RDF_XML:
         for triple in triples:
             if not _XML_LOCAL_NAME.search(triple.predicate.value):
-                raise NotAcceptable(
+                raise not_acceptable(
                     "graph",
                     accept,
                     f"this result cannot be written as RDF/XML: the predicate <{triple.predicate.value}> has no "
@@ -266,7 +261,7 @@ def _graph(triples: list[ox.Triple], media: str, accept: Sequence[str]) -> bytes
     try:
         return ox.serialize(triples, format=fmt) or b""
     except (ValueError, OSError) as exc:
-        raise NotAcceptable("graph", accept, f"this result cannot be written as {media}: {exc}") from exc
+        raise not_acceptable("graph", accept, f"this result cannot be written as {media}: {exc}") from exc
 
 
 def _used_prefixes(triples: list[ox.Triple]) -> dict[str, str]:

@@ -50,7 +50,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pyoxigraph as ox
 
-from cnc_graph.sparql.evaluate import QueryTimeout, evaluate, public_graph_names, raw_oxigraph
+from cnc_graph.errors import QueryTimeout
+from cnc_graph.sparql.evaluate import evaluate, public_graph_names, raw_oxigraph
 from cnc_graph.sparql.results import QueryOutput, media_or_refuse, serialise
 from cnc_graph.sparql.text import check_query, query_dataset, resolve_dataset, with_dataset
 from cnc_graph.sparql.workers import DEFAULT_MAX_THREADS, ProcessQueryRunner, default_workers

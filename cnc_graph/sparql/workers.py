@@ -18,16 +18,15 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from cnc_graph.errors import InputError, StoreError
+from cnc_graph.errors import InputError, NotAcceptable, QueryTimeout, StoreError
 from cnc_graph.sparql.evaluate import (
-    QueryTimeout,
     drop_private_graphs,
     evaluate,
     only_public_graphs,
     public_graph_names,
     raw_oxigraph,
 )
-from cnc_graph.sparql.results import NotAcceptable, QueryOutput, media_or_refuse
+from cnc_graph.sparql.results import QueryOutput, media_or_refuse, not_acceptable
 from cnc_graph.sparql.text import check_query
 from cnc_graph.store.embedded import OxigraphStore
 from cnc_graph.store.generation import public_generation
@@ -126,7 +125,7 @@ def _raise_reply(reply: tuple[Any, ...]) -> QueryOutput:
     if status == "ok":
         return QueryOutput(reply[1], reply[2], reply[3], reply[4])
     if status == "not-acceptable":
-        raise NotAcceptable(reply[1], reply[2], reply[3])
+        raise not_acceptable(reply[1], reply[2], reply[3])
     if status == "input":
         raise InputError(reply[1])
     raise StoreError(reply[1])

@@ -1,22 +1,40 @@
-"""Rendering one RDF description as JSON-LD, Turtle, N-Triples, RDF/XML or an HTML page."""
+"""Responses: one RDF description as JSON-LD, Turtle, N-Triples, RDF/XML or an HTML page; the Jinja2 environment."""
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 from fastapi import Request
 from fastapi.responses import Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
-from api import html
 from cnc_graph.labels import pick
 from cnc_graph.publish.serialise import serialise
 from cnc_graph.rdf.syntaxes import SYNTAXES
 from cnc_graph.settings import Settings
 from cnc_graph.store.generation import per_generation
 from cnc_graph.store.protocol import GraphStore
+
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+
+#: The one Jinja2 environment of every page; autoescaped. The stylesheet and scripts are trusted files of ours,
+#: inlined so that each page is self-contained (the register must work offline, the SPARQL router mounted alone).
+PAGES = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True), auto_reload=False)
+PAGES.globals["stylesheet"] = Markup((STATIC / "cnc.css").read_text(encoding="utf-8"))
+PAGES.globals["sparql_script"] = Markup((STATIC / "sparql.js").read_text(encoding="utf-8"))
+
+
+def render_page(template: str, **context: Any) -> str:
+    """Return the HTML page rendered from ``template`` with ``context``."""
+    return PAGES.get_template(template).render(**context)
 
 
 def context_url(request: Request) -> str:
@@ -99,6 +117,11 @@ def described_response(
     return Response(body, media_type=media_type, headers=dict(headers))
 
 
+def term_value(term: ox.NamedNode | ox.BlankNode | ox.Triple) -> str:
+    """Return the IRI or blank-node id of a subject (the N-Triples text of a quoted triple)."""
+    return str(term) if isinstance(term, ox.Triple) else term.value
+
+
 def _local(iri: str, base: str) -> str:
     return "/id/" + iri.removeprefix(base) if iri.startswith(base) else iri
 
@@ -108,28 +131,35 @@ def describe_html(triples: list[ox.Triple], title: str, subject: str, lang: str,
     labels: dict[str, dict[str, str]] = defaultdict(dict)
     for t in triples:
         if t.predicate.value == "http://www.w3.org/2004/02/skos/core#prefLabel" and isinstance(t.object, ox.Literal):
-            labels[t.subject.value].setdefault(t.object.language or "und", t.object.value)
-    rows: dict[str, list[str]] = defaultdict(list)
-    nested: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+            labels[term_value(t.subject)].setdefault(t.object.language or "und", t.object.value)
+    rows: dict[str, list[dict[str, object]]] = defaultdict(list)
+    nested: dict[str, dict[str, list[dict[str, object]]]] = defaultdict(lambda: defaultdict(list))
 
-    def cell(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str:
+    def cell(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> dict[str, object]:
         if isinstance(term, ox.Literal):
-            return html.text(term.value, term.language, lang if term.language else None)
-        text, text_lang = pick(labels.get(term.value, {}), lang)
-        shown = html.link(_local(term.value, base), text or term.value)
-        return shown + (html.text("", text_lang, lang) if text and text_lang != lang else "")
+            return {
+                "literal": True,
+                "value": term.value,
+                "lang": term.language,
+                "wanted": lang if term.language else None,
+            }
+        value = str(term.value) if not isinstance(term, ox.Triple) else str(term)
+        text, text_lang = pick(labels.get(value, {}), lang)
+        shown_lang = text_lang if text and text_lang != lang else None
+        return {"literal": False, "href": _local(value, base), "label": text or value, "label_lang": shown_lang}
 
     for t in triples:
         name = t.predicate.value.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
-        if t.subject.value == subject:
+        about = term_value(t.subject)
+        if about == subject:
             rows[name].append(cell(t.object))
-        elif t.subject.value.startswith(subject + "/"):
-            nested[t.subject.value][name].append(cell(t.object))
-    body = f"<p><code>{html.escape(subject)}</code></p>"
-    body += html.table(["property", "value"], [[html.escape(k), "<br>".join(v)] for k, v in sorted(rows.items())])
-    for node, props in sorted(nested.items()):
-        body += f"<h2><code>{html.escape(node.removeprefix(subject))}</code></h2>"
-        body += html.table(["property", "value"], [[html.escape(k), "<br>".join(v)] for k, v in sorted(props.items())])
-    formats = " · ".join(html.link(f"?format={f}", f) for f in ("jsonld", "ttl", "nt", "rdfxml"))
-    body += f"<p>Other formats: {formats}</p>"
-    return html.page(title, body, lang)
+        elif about.startswith(subject + "/"):
+            nested[about][name].append(cell(t.object))
+    return render_page(
+        "resource.html",
+        title=title,
+        lang=lang,
+        subject=subject,
+        rows=sorted(rows.items()),
+        nested=[(node.removeprefix(subject), sorted(props.items())) for node, props in sorted(nested.items())],
+    )

@@ -8,7 +8,7 @@ from fastapi.responses import Response
 
 from api.deps import get_language, get_settings, get_store
 from api.negotiation import choose_rdf
-from api.representations import described_response
+from api.rendering import described_response, term_value
 from cnc_graph.compare.qualifications import comparable_qualifications
 from cnc_graph.labels import pick
 from cnc_graph.publish.describe import describe_qualification
@@ -83,7 +83,7 @@ def get_qualification(
         titles = {
             t.object.language or "und": t.object.value  # type: ignore[union-attr]
             for t in triples
-            if t.subject.value == subject and t.predicate.value == "http://purl.org/dc/terms/title"
+            if term_value(t.subject) == subject and t.predicate.value == "http://purl.org/dc/terms/title"
         }
         return pick(titles, lang)[0] or code
 

@@ -29,9 +29,8 @@ from __future__ import annotations
 
 import json
 from functools import partial
-from html import escape
 from typing import Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl
 
 import anyio
 import anyio.to_thread
@@ -40,10 +39,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import get_settings
-from api.problems import problem
-from cnc_graph.errors import CncError, InputError, StoreError
+from api.negotiation import accepted_media
+from api.problems import error_problem, problem
+from api.rendering import render_page
+from cnc_graph.errors import CncError, ContentTooLarge, InputError, StoreError, UnsupportedMediaType
 from cnc_graph.iris import PREFIXES
-from cnc_graph.sparql.evaluate import QueryTimeout
 from cnc_graph.sparql.results import CSV as TEXT_CSV
 from cnc_graph.sparql.results import (
     GRAPH_MEDIA_TYPES,
@@ -55,9 +55,9 @@ from cnc_graph.sparql.results import (
     SPARQL_XML,
     TSV,
     TURTLE,
-    NotAcceptable,
     QueryOutput,
     choose_media_type,
+    not_acceptable,
 )
 from cnc_graph.sparql.runner import QueryRunner
 from cnc_graph.sparql.text import READ_ONLY_MESSAGE, check_query
@@ -185,52 +185,12 @@ WHERE { <framework/cnc/level/5> ?p ?o }""",
 ]
 
 
-class ProtocolError(Exception):
-    """A request the protocol refuses: status, title and detail for the problem+json answer."""
-
-    def __init__(
-        self,
-        status: int,
-        title: str,
-        detail: str,
-        headers: dict[str, str] | None = None,
-        extra: dict[str, object] | None = None,
-    ) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.title = title
-        self.detail = detail
-        self.headers = headers or {}
-        self.extra = extra or {}
-
-
 def get_query_runner(request: Request) -> QueryRunner:
     """Return the application's query runner (``app.state.query_runner``)."""
     runner = getattr(request.app.state, "query_runner", None)
     if runner is None:
         raise StoreError("the SPARQL endpoint is not configured: app.state.query_runner is not set")
-    return runner  # type: ignore[no-any-return]
-
-
-def parse_accept(header: str | None) -> list[str]:
-    """Return the media types of an Accept header, most wanted first (by q, concrete before wildcards, order)."""
-    ranked: list[tuple[float, int, int, str]] = []
-    for n, part in enumerate((header or "").split(",")):
-        fields = part.split(";")
-        media = fields[0].strip().lower()
-        if not media:
-            continue
-        q = 1.0
-        for field in fields[1:]:
-            key, _, value = field.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    q = float(value.strip())
-                except ValueError:
-                    q = 0.0
-        if q > 0:
-            ranked.append((-q, media.count("*"), n, media))
-    return [media for *_, media in sorted(ranked)]
+    return runner
 
 
 def _formats(values: list[str]) -> list[str]:
@@ -247,7 +207,7 @@ def _formats(values: list[str]) -> list[str]:
                 media.extend(FORMATS[token])
             else:
                 names = "json, xml, csv, tsv, turtle, nt, jsonld, rdfxml, html"
-                raise ProtocolError(400, "Bad request", f"unknown format={token!r}: use one of {names} or a media type")
+                raise InputError(f"unknown format={token!r}: use one of {names} or a media type")
     return media
 
 
@@ -277,8 +237,8 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _too_large(limit: int) -> ProtocolError:
-    return ProtocolError(413, "Content too large", f"the request body is over {limit} bytes; send a shorter query")
+def _too_large(limit: int) -> ContentTooLarge:
+    return ContentTooLarge(f"the request body is over {limit} bytes; send a shorter query")
 
 
 def _content_type(request: Request) -> tuple[str, dict[str, str]]:
@@ -295,19 +255,19 @@ def _content_type(request: Request) -> tuple[str, dict[str, str]]:
 def _utf8(body: bytes, charset: str | None, what: str) -> str:
     """Return ``body`` decoded as UTF-8; 400 for another declared charset or bytes that are not UTF-8."""
     if charset and charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
-        raise ProtocolError(400, "Bad request", f"{what} must be UTF-8 encoded, not {charset}")
+        raise InputError(f"{what} must be UTF-8 encoded, not {charset}")
     try:
         return body.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         detail = f"{what} is not valid UTF-8 ({exc.reason} at byte {exc.start})"
-        raise ProtocolError(400, "Bad request", detail) from exc
+        raise InputError(detail) from exc
 
 
 def _form_pairs(text: str) -> list[tuple[str, str]]:
     try:
         return parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
     except (UnicodeDecodeError, ValueError) as exc:
-        raise ProtocolError(400, "Bad request", f"the form body is not valid UTF-8 URL-encoding: {exc}") from exc
+        raise InputError(f"the form body is not valid UTF-8 URL-encoding: {exc}") from exc
 
 
 @router.get(
@@ -354,16 +314,14 @@ async def sparql_get(
 )
 async def sparql_post(request: Request) -> Response:
     """Answer a query sent in a URL-encoded form or directly as the body."""
-    html = _wants_html(parse_accept(request.headers.get("accept")))
+    html = _wants_html(accepted_media(request.headers.get("accept"), specific_first=True))
     try:
         media, params = _content_type(request)
         if media == SPARQL_UPDATE:
-            raise ProtocolError(400, "Bad request", READ_ONLY_MESSAGE)
+            raise InputError(READ_ONLY_MESSAGE)
         if media not in (FORM, SPARQL_QUERY):
             given = f"Content-Type {media}" if media else "no Content-Type"
-            raise ProtocolError(
-                415,
-                "Unsupported media type",
+            raise UnsupportedMediaType(
                 f"a POST query needs Content-Type {FORM} (query=…) or {SPARQL_QUERY} (the query itself); got {given}",
             )
         body = await _read_body(request, get_settings(request).max_body_bytes)
@@ -372,7 +330,7 @@ async def sparql_post(request: Request) -> Response:
             pairs += _form_pairs(_utf8(body, params.get("charset"), "the form body"))
             return await _answer(request, pairs, direct=None, method="POST")
         return await _answer(request, pairs, direct=_utf8(body, params.get("charset"), "the query"), method="POST")
-    except ProtocolError as exc:
+    except CncError as exc:
         return _failure(request, exc, html, None)
 
 
@@ -392,13 +350,13 @@ async def sparql_options() -> Response:
 
 async def _answer(request: Request, pairs: list[tuple[str, str]], direct: str | None, method: str) -> Response:
     """Run the one query of a request and return its result (or the page, or the problem)."""
-    accept = parse_accept(request.headers.get("accept"))
+    accept = accepted_media(request.headers.get("accept"), specific_first=True)
     html = _wants_html(accept)
     query: str | None = None
     try:
         names = {name for name, _ in pairs}
         if any(name in names for name in UPDATE_PARAMETERS):
-            raise ProtocolError(400, "Bad request", READ_ONLY_MESSAGE)
+            raise InputError(READ_ONLY_MESSAGE)
         formats = [value for name, value in pairs if name == "format"]
         if formats:
             accept = _formats(formats)
@@ -407,12 +365,12 @@ async def _answer(request: Request, pairs: list[tuple[str, str]], direct: str | 
         if direct is not None:
             queries.append(direct)
         if len(queries) > 1:
-            raise ProtocolError(400, "Bad request", f"the request holds {len(queries)} queries; send exactly one")
+            raise InputError(f"the request holds {len(queries)} queries; send exactly one")
         query = queries[0] if queries else None
         if query is None or not query.strip():
             if html and method == "GET":
                 return HTMLResponse(_page(request))
-            raise ProtocolError(400, "Bad request", f"no query: give it as query=… or as an {SPARQL_QUERY} body (POST)")
+            raise InputError(f"no query: give it as query=… or as an {SPARQL_QUERY} body (POST)")
         default_graphs = [value for name, value in pairs if name == "default-graph-uri"] or None
         named_graphs = [value for name, value in pairs if name == "named-graph-uri"] or None
         runner = get_query_runner(request)
@@ -421,13 +379,11 @@ async def _answer(request: Request, pairs: list[tuple[str, str]], direct: str | 
             return HTMLResponse(_page(request, query, output), headers=_result_headers(output))
         kind = check_query(query)
         if kind is not None and choose_media_type(kind, accept) is None:
-            raise NotAcceptable(kind, accept)
+            raise not_acceptable(kind, accept)
         output = await _run(request, runner, query, accept, default_graphs, named_graphs)
         return Response(output.body, media_type=output.media_type, headers=_result_headers(output))
-    except ProtocolError as exc:
-        return _failure(request, exc, html, query)
     except CncError as exc:
-        return _failure(request, _protocol_error(exc), html, query)
+        return _failure(request, exc, html, query)
 
 
 async def _run(
@@ -459,50 +415,15 @@ def _result_headers(output: QueryOutput) -> dict[str, str]:
     return headers
 
 
-def _protocol_error(exc: CncError) -> ProtocolError:
-    """Return the HTTP answer for a library error."""
-    if isinstance(exc, QueryTimeout):
-        if exc.busy:
-            return ProtocolError(503, "Server busy", str(exc), {"Retry-After": "1"}, {"timeout_s": exc.limit_s})
-        return ProtocolError(503, "Query timeout", str(exc), extra={"timeout_s": exc.limit_s})
-    if isinstance(exc, NotAcceptable):
-        return ProtocolError(406, "Not acceptable", str(exc))
-    if isinstance(exc, InputError):
-        return ProtocolError(400, "Bad request", str(exc))
-    if isinstance(exc, StoreError):
-        return ProtocolError(503, "Store unavailable", str(exc))
-    return ProtocolError(400, "Bad request", str(exc))
-
-
-def _failure(request: Request, exc: ProtocolError, html: bool, query: str | None) -> Response:
+def _failure(request: Request, exc: CncError, html: bool, query: str | None) -> Response:
     """Return the problem+json answer, or the query page showing the error to a browser that sent a query."""
     if html and query is not None:
-        return HTMLResponse(_page(request, query, error=exc.detail), status_code=exc.status, headers=exc.headers)
-    response = problem(exc.status, exc.title, exc.detail, **exc.extra)
-    response.headers.update(exc.headers)
-    return response
+        page = _page(request, query, error=str(exc))
+        return HTMLResponse(page, status_code=exc.http_status, headers=exc.http_headers())
+    return error_problem(exc)
 
 
 # --- the HTML page -------------------------------------------------------------------------------------
-
-_STYLE = """
-body{font-family:system-ui,sans-serif;margin:1.5rem auto;max-width:72rem;padding:0 1rem;color:#1b1b1b}
-textarea{width:100%;font-family:ui-monospace,monospace;font-size:.9rem}
-table{border-collapse:collapse;margin-top:1rem;font-size:.85rem}
-th,td{border:1px solid #ccc;padding:.25rem .5rem;vertical-align:top;text-align:left}
-th{background:#f3f3f3} small{color:#666} .error{background:#fde8e8;border:1px solid #e0a0a0;padding:.5rem}
-.note{color:#555} code{background:#f3f3f3;padding:0 .2rem} li{margin:.2rem 0}
-"""
-
-_SCRIPT = """
-document.querySelectorAll('button[data-query]').forEach(function (b) {
-  b.addEventListener('click', function () {
-    var area = document.getElementById('query');
-    area.value = b.getAttribute('data-query');
-    area.focus();
-  });
-});
-"""
 
 _FORMAT_CHOICES = [
     ("html", "HTML table"),
@@ -522,57 +443,36 @@ def _page(
 ) -> str:
     """Return the self-contained query page: form, examples, and the results or the error, if any."""
     settings = get_settings(request)
-    path = request.url.path
-    base = escape(getattr(getattr(request.app.state, "store", None), "base_iri", settings.base_iri))
-    text = escape(query if query is not None else EXAMPLES[0][1])
-    options = "".join(f'<option value="{value}">{escape(label)}</option>' for value, label in _FORMAT_CHOICES)
-    examples = "".join(
-        f'<li><a href="{escape(path)}?query={quote(sparql)}">{escape(title)}</a> '
-        f'<button type="button" data-query="{escape(sparql)}">edit</button></li>'
-        for title, sparql in EXAMPLES
+    return render_page(
+        "sparql.html",
+        lang="en",
+        path=request.url.path,
+        base=getattr(getattr(request.app.state, "store", None), "base_iri", settings.base_iri),
+        query=query if query is not None else EXAMPLES[0][1],
+        timeout_s=f"{settings.query_timeout_s:g}",
+        result_limit=settings.result_limit,
+        prefixes=list(PREFIXES),
+        format_choices=_FORMAT_CHOICES,
+        examples=EXAMPLES,
+        error=error,
+        results=None if output is None else _results(output),
     )
-    prefixes = ", ".join(f"<code>{escape(p)}:</code>" for p in PREFIXES)
-    parts = [
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
-        f"<title>CNC Graph — SPARQL</title><style>{_STYLE}</style></head><body>",
-        "<h1>CNC Graph — SPARQL endpoint</h1>",
-        "<p>Read-only SPARQL 1.1 over the public graphs of CNC Graph, the linked data of Morocco's National "
-        "Qualifications Framework (CNC). "
-        f"Queries stop after {settings.query_timeout_s:g} s and return at most {settings.result_limit} rows. "
-        f"Declared prefixes: {prefixes}; relative IRIs resolve against <code>{base}</code>.</p>",
-        f'<form method="get" action="{escape(path)}">',
-        f'<textarea id="query" name="query" rows="14" spellcheck="false">{text}</textarea>',
-        f'<p><label>Results as <select name="format">{options}</select></label> ',
-        '<button type="submit">Run query</button></p></form>',
-        f"<h2>Examples</h2><ul>{examples}</ul>",
-    ]
-    if error is not None:
-        parts.append(f'<h2>Error</h2><p class="error">{escape(error)}</p>')
-    if output is not None:
-        parts.append("<h2>Results</h2>" + _results_html(output, settings.result_limit))
-    parts.append(f"<script>{_SCRIPT}</script></body></html>")
-    return "".join(parts)
 
 
-def _results_html(output: QueryOutput, limit: int) -> str:
-    """Return the results as an HTML table (or the boolean of an ASK)."""
-    cut = f" (cut at the limit of {limit})" if output.truncated else ""
+def _results(output: QueryOutput) -> dict[str, object]:
+    """Return the results as table rows of terms (or the boolean of an ASK) for the page."""
     if output.kind == "ask":
-        return f"<p><strong>{str(json.loads(output.body)['boolean']).lower()}</strong></p>"
+        return {"boolean": str(json.loads(output.body)["boolean"]).lower()}
     if output.kind == "select":
         document = json.loads(output.body)
         names: list[str] = document["head"]["vars"]
-        rows = [[binding.get(name) for name in names] for binding in document["results"]["bindings"]]
-        cells = [[_json_cell(term) for term in row] for row in rows]
+        bindings = document["results"]["bindings"]
+        rows = [[_json_term(binding.get(name)) for name in names] for binding in bindings]
     else:
         names = ["subject", "predicate", "object"]
         triples = [q.triple for q in ox.parse(output.body, format=ox.RdfFormat.N_TRIPLES)]
-        cells = [[_term_cell(t.subject), _term_cell(t.predicate), _term_cell(t.object)] for t in triples]
-    head = "".join(f"<th>{escape(name)}</th>" for name in names)
-    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in cells)
-    table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-    return f'<p class="note">{len(cells)} row(s){cut}</p>{table}'
+        rows = [[_ox_term(t.subject), _ox_term(t.predicate), _ox_term(t.object)] for t in triples]
+    return {"boolean": None, "names": names, "rows": rows, "truncated": output.truncated}
 
 
 def _short(iri: str) -> str:
@@ -582,37 +482,35 @@ def _short(iri: str) -> str:
     return iri
 
 
-def _iri_cell(iri: str) -> str:
-    if iri.startswith(("http://", "https://")):
-        return f'<a href="{escape(iri)}">{escape(_short(iri))}</a>'
-    return escape(iri)
+def _iri(iri: str) -> dict[str, object]:
+    return {"kind": "iri", "value": iri, "short": _short(iri), "link": iri.startswith(("http://", "https://"))}
 
 
-def _literal_cell(value: str, language: str | None, datatype: str | None) -> str:
+def _literal(value: str, language: str | None, datatype: str | None) -> dict[str, object]:
     suffix = f"@{language}" if language else (f"^^{_short(datatype)}" if datatype else "")
-    return f'<span class="lit" dir="auto">{escape(value)}</span><small>{escape(suffix)}</small>'
+    return {"kind": "literal", "value": value, "suffix": suffix}
 
 
-def _json_cell(term: dict[str, Any] | None) -> str:
+def _json_term(term: dict[str, Any] | None) -> dict[str, object] | None:
     if term is None:
-        return ""
+        return None
     kind = term["type"]
     if kind == "uri":
-        return _iri_cell(term["value"])
+        return _iri(term["value"])
     if kind == "bnode":
-        return escape(f"_:{term['value']}")
+        return {"kind": "bnode", "value": term["value"]}
     if kind in ("literal", "typed-literal"):
-        return _literal_cell(term["value"], term.get("xml:lang"), term.get("datatype"))
+        return _literal(term["value"], term.get("xml:lang"), term.get("datatype"))
     value = term["value"]
-    return "&lt;&lt; " + " ".join(_json_cell(value[k]) for k in ("subject", "predicate", "object")) + " &gt;&gt;"
+    return {"kind": "triple"} | {k: _json_term(value[k]) for k in ("subject", "predicate", "object")}
 
 
-def _term_cell(term: Any) -> str:
+def _ox_term(term: Any) -> dict[str, object]:
     if isinstance(term, ox.NamedNode):
-        return _iri_cell(term.value)
+        return _iri(term.value)
     if isinstance(term, ox.BlankNode):
-        return escape(f"_:{term.value}")
+        return {"kind": "bnode", "value": term.value}
     if isinstance(term, ox.Literal):
         datatype = None if term.language or term.datatype.value.endswith("#string") else term.datatype.value
-        return _literal_cell(term.value, term.language, datatype)
-    return escape(str(term))
+        return _literal(term.value, term.language, datatype)
+    return {"kind": "other", "value": str(term)}

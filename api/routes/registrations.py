@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Header, HTTPException, Path, Query, Request
@@ -19,13 +18,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from api.deps import get_settings, get_store
-from api.problems import problem
 from cnc_graph.card.json import Cells, cells_from_json, cells_from_jsonld, load_context
 from cnc_graph.publish.serialise import to_jsonld
 from cnc_graph.registry.accounts import Account, account_for_token
 from cnc_graph.registry.records import Application
 from cnc_graph.registry.service import Registry
-from cnc_graph.registry.workflow import TransitionRefused
 from cnc_graph.settings import Settings
 from cnc_graph.store.protocol import GraphStore
 
@@ -93,7 +90,7 @@ def get_registry(request: Request) -> Registry:
             if registry is None:
                 registry = Registry(get_store(request), get_settings(request))
                 state.registry = registry
-    return registry  # type: ignore[no-any-return]
+    return registry
 
 
 def current_account(
@@ -128,14 +125,6 @@ def _reply(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def _refusals(action: Callable[[], Response]) -> Response:
-    """Run a workflow action; a refused transition becomes 409 listing the transitions allowed instead."""
-    try:
-        return action()
-    except TransitionRefused as exc:
-        return problem(409, "Conflict", str(exc), **exc.problem_extra())
-
-
 def _cells(request: Request, body: Any, settings: Settings) -> Cells:
     if "ld+json" in request.headers.get("content-type", ""):
         return cells_from_jsonld(json.dumps(body).encode(), settings.base_iri, load_context(settings.root))
@@ -168,7 +157,7 @@ def create_registration(
 ) -> Response:
     """Create a draft; values must be well-formed, completeness is checked at submission."""
     cells = _cells(request, body, settings)
-    return _refusals(lambda: _reply(registry, registry.create(account, cells, organisation), account, 201))
+    return _reply(registry, registry.create(account, cells, organisation), account, 201)
 
 
 @router.get(
@@ -203,7 +192,7 @@ def replace_card(
 ) -> Response:
     """Replace the whole card (draft, or changes requested)."""
     cells = _cells(request, body, settings)
-    return _refusals(lambda: _reply(registry, registry.edit(account, app_id, cells, if_match), account))
+    return _reply(registry, registry.edit(account, app_id, cells, if_match), account)
 
 
 @router.patch("/{app_id}", summary="Change some fields of a draft")
@@ -221,7 +210,7 @@ def update_card(
         cells = _cells(request, body, settings)
     else:
         cells = cells_from_json(body, keep_empty=True)
-    return _refusals(lambda: _reply(registry, registry.edit(account, app_id, cells, if_match, merge=True), account))
+    return _reply(registry, registry.edit(account, app_id, cells, if_match, merge=True), account)
 
 
 @router.post("/{app_id}/submit", summary="Submit the card for review (shapes validate it)")
@@ -233,11 +222,8 @@ def submit(
 ) -> Response:
     """Submit; violations are 422 with each field and its messages in French and English; warnings do not block."""
 
-    def act() -> Response:
-        app, report = registry.submit(account, app_id, if_match)
-        return _reply(registry, app, account, warnings=[w.to_dict() for w in report.warnings])
-
-    return _refusals(act)
+    app, report = registry.submit(account, app_id, if_match)
+    return _reply(registry, app, account, warnings=[w.to_dict() for w in report.warnings])
 
 
 @router.post("/{app_id}/assign", summary="Take a submitted application under review")
@@ -249,10 +235,8 @@ def assign(
     registry: Registry = Depends(get_registry),
 ) -> Response:
     """Assign a reviewer (by default the caller)."""
-    body = body or Assignment()
-    return _refusals(
-        lambda: _reply(registry, registry.assign(account, app_id, if_match, body.reviewer, body.comment), account)
-    )
+    body = body or Assignment(reviewer=None, comment=None)
+    return _reply(registry, registry.assign(account, app_id, if_match, body.reviewer, body.comment), account)
 
 
 @router.post("/{app_id}/request-changes", summary="Send the card back to its applicant with comments")
@@ -264,11 +248,7 @@ def request_changes(
     registry: Registry = Depends(get_registry),
 ) -> Response:
     """Ask for changes: a general comment and/or comments per field."""
-    return _refusals(
-        lambda: _reply(
-            registry, registry.request_changes(account, app_id, if_match, body.comment, body.fields), account
-        )
-    )
+    return _reply(registry, registry.request_changes(account, app_id, if_match, body.comment, body.fields), account)
 
 
 @router.post("/{app_id}/approve", summary="Approve the card")
@@ -281,7 +261,7 @@ def approve(
 ) -> Response:
     """Approve an application under review."""
     comment = body.comment if body else None
-    return _refusals(lambda: _reply(registry, registry.approve(account, app_id, if_match, comment), account))
+    return _reply(registry, registry.approve(account, app_id, if_match, comment), account)
 
 
 @router.post("/{app_id}/reject", summary="Reject the card, with the reason")
@@ -293,7 +273,7 @@ def reject(
     registry: Registry = Depends(get_registry),
 ) -> Response:
     """Reject an application under review."""
-    return _refusals(lambda: _reply(registry, registry.reject(account, app_id, if_match, body.reason), account))
+    return _reply(registry, registry.reject(account, app_id, if_match, body.reason), account)
 
 
 @router.post("/{app_id}/publish", summary="Publish an approved card in the register")
@@ -304,7 +284,7 @@ def publish(
     registry: Registry = Depends(get_registry),
 ) -> Response:
     """Give the registration number and date and write the qualification into the public register."""
-    return _refusals(lambda: _reply(registry, registry.publish(account, app_id, if_match), account))
+    return _reply(registry, registry.publish(account, app_id, if_match), account)
 
 
 @router.post("/{app_id}/withdraw", summary="Withdraw the application")
@@ -317,7 +297,7 @@ def withdraw(
 ) -> Response:
     """Withdraw an application that is not published yet."""
     comment = body.comment if body else None
-    return _refusals(lambda: _reply(registry, registry.withdraw(account, app_id, if_match, comment), account))
+    return _reply(registry, registry.withdraw(account, app_id, if_match, comment), account)
 
 
 @router.get("/{app_id}/history", summary="The audit trail of an application")

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 
 from api.deps import get_language, get_settings, get_store
 from api.negotiation import choose_rdf
-from api.representations import described_response
+from api.rendering import described_response
 from cnc_graph.publish.describe import describe_resource
 from cnc_graph.rdf.jsonld import context
 from cnc_graph.settings import Settings

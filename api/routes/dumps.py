@@ -10,9 +10,9 @@ from pathlib import Path as FsPath
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import FileResponse, Response
 
-from api import html
 from api.deps import get_settings, get_store
 from api.negotiation import choose_rdf
+from api.rendering import render_page
 from cnc_graph.errors import NotFound
 from cnc_graph.publish.catalog import catalog as dump_catalog
 from cnc_graph.publish.catalog import dump_keys
@@ -31,7 +31,7 @@ NAME = re.compile(r"^[a-z0-9-]+\.(nt|ttl|jsonld)$")
 
 def dumps_dir(request: Request) -> FsPath:
     """Return the folder where dumps are written (beside the store, or a temporary folder)."""
-    return request.app.state.dumps_dir  # type: ignore[no-any-return]
+    return request.app.state.dumps_dir
 
 
 @router.get(
@@ -46,13 +46,11 @@ def list_dumps(
     chosen = choose_rdf(request, default="jsonld")
     url = str(request.url_for("list_dumps"))
     if chosen == "html":
-        rows = []
-        for key, count in dump_keys(store, settings.base_iri).items():
-            links = " · ".join(html.link(f"{url}/{dump_name(key, s)}", s) for s in ("nt", "ttl", "jsonld"))
-            rows.append([html.escape(key or "whole graph (union of public graphs)"), str(count), links])
-        body = html.table(["graph", "triples", "download"], rows)
-        body += "<p>Licence: CC BY 4.0. " + html.link("?format=ttl", "DCAT/VoID description") + "</p>"
-        return Response(html.page("Dumps", body), media_type="text/html")
+        listed = [
+            {"key": key, "count": count, "links": [(s, f"{url}/{dump_name(key, s)}") for s in ("nt", "ttl", "jsonld")]}
+            for key, count in dump_keys(store, settings.base_iri).items()
+        ]
+        return Response(render_page("dumps.html", title="Dumps", lang="fr", dumps=listed), media_type="text/html")
     triples = dump_catalog(store, settings.base_iri, url)
     return Response(
         serialise(triples, chosen, settings, str(request.url_for("jsonld_context"))),
