@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: serve test lint install servers clean
+.PHONY: serve test test-fast lint install servers clean
 
 $(BIN)/cnc-graph: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,9 +24,14 @@ serve: install
 
 lint: install
 	$(BIN)/ruff check cnc_graph api tests bench
+	$(BIN)/mypy
 
 test: install servers lint
 	$(BIN)/pytest -q
+
+# Without the tests that start SPARQL servers or take minutes (CI runs them all).
+test-fast: install lint
+	$(BIN)/pytest -q -m 'not servers and not slow'
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -85,3 +85,10 @@ def test_the_library_never_imports_the_application_or_its_web_framework() -> Non
 
 def test_a_cycle_is_seen_by_the_check() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_no_module_is_over_600_lines() -> None:
+    long = {
+        name: n for name, path in _modules().items() if (n := len(path.read_text(encoding="utf-8").splitlines())) > 600
+    }
+    assert long == {}

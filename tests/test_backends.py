@@ -46,6 +46,8 @@ from tests import servers
 from tests.conftest import DATA, ROOT
 from tests.servers import live_server
 
+pytestmark = pytest.mark.servers
+
 BACKENDS = ["embedded", "oxigraph-server", "virtuoso"]
 REMOTES = ["oxigraph-server", "virtuoso"]
 SERVERS: dict[str, Callable[[Path], AbstractContextManager[servers.RunningServer]]] = {

@@ -28,6 +28,8 @@ from cnc_graph.store.selector import open_store, parse_selector
 from tests import servers
 from tests.conftest import BASE, run_cli
 
+pytestmark = pytest.mark.servers
+
 G = BASE + "graph/test"
 OTHER = BASE + "graph/other"
 PRIVATE = BASE + "graph/private/accounts"

@@ -13,6 +13,8 @@ import pytest
 from tests.conftest import run_cli
 from tests.servers import live_server
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
