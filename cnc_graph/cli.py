@@ -311,6 +311,29 @@ def import_esco(
     out.print(f"imported {result.triples} triples into {result.graph} (ESCO version {result.version}{modified})")
 
 
+@import_app.command("esco-slice")
+def import_esco_slice(
+    reference_dir: Annotated[Path, typer.Argument(help="Folder of ESCO CSV files (skills_en.csv…).")],
+    inventory_dir: Annotated[Path, typer.Argument(help="Folder of inventory CSV files.")],
+    output: Annotated[Path, typer.Argument(help="The Turtle file to write, e.g. data/esco/esco-slice.ttl.")],
+    version: Annotated[
+        str | None,
+        typer.Option("--version", help="ESCO version (default: from the folder name, else unknown)."),
+    ] = None,
+    lang: LangOption = "en",
+) -> None:
+    """Write the ESCO concepts an inventory refers to as Turtle (the slice shipped in data/esco/)."""
+    from cnc_graph.ingest.esco.slice import EscoSlice, write_slice
+
+    def action() -> EscoSlice:
+        return write_slice(reference_dir, inventory_dir, output, Settings.from_env().base_iri, version)
+
+    result = run(action, lang)
+    out.print(f"wrote {len(result.triples)} triples about {len(result.found)} ESCO concept(s) to {output}")
+    if result.missing:
+        err.print(f"{len(result.missing)} concept(s) not in the ESCO files: {', '.join(sorted(result.missing))}")
+
+
 # --- compare ---------------------------------------------------------------------------------
 
 

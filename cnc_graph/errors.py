@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 
 class CncError(Exception):
@@ -184,6 +185,17 @@ class QueryTimeout(CncError):
         return {"Retry-After": "1"} if self.busy else {}
 
 
+class _Result(Protocol):
+    def to_dict(self) -> dict[str, object]: ...
+
+
+class Report(Protocol):
+    """What an error needs of a validation report (``cnc_graph.validation.validator.ValidationReport``)."""
+
+    @property
+    def violations(self) -> Sequence[_Result]: ...
+
+
 class ValidationFailed(CncError):
     """The shapes found violations: nothing was written. ``report`` holds every result."""
 
@@ -191,12 +203,11 @@ class ValidationFailed(CncError):
     http_status = 422
     http_title = "Validation failed"
 
-    def __init__(self, report: object, where: str = "", lines: dict[str, int] | None = None) -> None:
+    def __init__(self, report: Report, where: str = "", lines: dict[str, int] | None = None) -> None:
         self.lines = lines or {}
-        violations = getattr(report, "violations", [])
-        super().__init__(f"{where + ': ' if where else ''}{len(violations)} violation(s); nothing was written")
+        super().__init__(f"{where + ': ' if where else ''}{len(report.violations)} violation(s); nothing was written")
         self.report = report
 
     def problem_extra(self) -> dict[str, object]:
         """Return every violation of the report."""
-        return {"errors": [r.to_dict() for r in getattr(self.report, "violations", [])]}
+        return {"errors": [r.to_dict() for r in self.report.violations]}

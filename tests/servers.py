@@ -7,7 +7,9 @@ Both yield a ``RunningServer`` and stop the server's whole process group on exit
 server that does not answer within ``START_TIMEOUT_S`` raises ``ServerUnavailable`` with the reason and
 how to install it: the test fixtures turn that into a failure, never a skip.
 
-``live_server(store)`` runs a real ``cnc-graph serve`` on a built (or empty) store for the HTTP tests.
+``live_server(store)`` runs a real ``cnc-graph serve`` on a built (or empty) store for the HTTP tests;
+``ServeProcess`` is the same server for a test that restarts it or kills it. ``started(start, dir)`` runs a
+SPARQL server for a fixture and turns ``ServerUnavailable`` into a failure.
 """
 
 from __future__ import annotations
@@ -19,13 +21,16 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import pytest
 import requests
+
+from cnc_graph.store.remote import SparqlEndpointStore
 
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0
@@ -206,6 +211,54 @@ def _tail(log: Path, lines: int = 20) -> str:
         return "(no log)"
 
 
+@dataclass
+class ServeProcess:
+    """A real ``cnc-graph serve`` on a store or selector: started, stopped, restarted, or killed with SIGKILL."""
+
+    store: str
+    log_dir: Path
+    env: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen[bytes] | None = None
+    url: str = ""
+
+    def start(self, timeout_s: float = 120.0) -> None:
+        """Start the server on a free port and wait until ``/health`` answers 200."""
+        port = free_port()
+        log = self.log_dir / f"serve-{port}.log"
+        with log.open("wb") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "api.cli", "serve", "--store", self.store, "--port", str(port)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=os.environ | self.env,
+                start_new_session=True,
+            )
+        self.url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + timeout_s
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"cnc-graph serve exited with {self.process.returncode}:\n{log.read_text()}")
+            try:
+                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"cnc-graph serve did not answer within {timeout_s} s:\n{log.read_text()}")
+            time.sleep(0.1)
+
+    def kill9(self) -> None:
+        """Kill the server's process group with SIGKILL: no graceful shutdown, no flush."""
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=STOP_TIMEOUT_S)
+
+    def stop(self) -> None:
+        """Stop the server (SIGTERM, then SIGKILL if it does not exit)."""
+        if self.process is not None:
+            _stop(self.process)
+
+
 @contextmanager
 def live_server(
     store: Path | None = None,
@@ -226,37 +279,37 @@ def live_server(
     folder = store.parent if store is not None else log_dir
     if folder is None:
         raise ValueError("live_server: a selector needs a log_dir for the server's log")
-    chosen = str(store) if store is not None else str(selector)
-    port = free_port()
-    log = folder / f"serve-{port}.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--store", chosen, "--port", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=os.environ | (env or {}),
-            start_new_session=True,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + timeout_s
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError(f"cnc-graph serve exited with {process.returncode}:\n{log.read_text()}")
-                try:
-                    if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"cnc-graph serve did not answer within {timeout_s} s:\n{log.read_text()}")
-                time.sleep(0.2)
-            yield url
-        finally:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.wait(timeout=15)
+    server = ServeProcess(str(store) if store is not None else str(selector), folder, env or {})
+    try:
+        server.start(timeout_s)
+        yield server.url
+    finally:
+        server.stop()
+
+
+@contextmanager
+def started(start: Callable[[Path], AbstractContextManager[RunningServer]], workdir: Path) -> Iterator[RunningServer]:
+    """Run a test server (``oxigraph_server``, ``virtuoso_server``); fail the test, never skip, if it cannot start."""
+    failure = None
+    try:
+        with start(workdir) as server:
+            print(f"\n{server.name} answered after {server.started_in_s:.1f} s at {server.http_url}")
+            yield server
+    except ServerUnavailable as exc:
+        failure = str(exc)
+    if failure:  # outside the except block, so that pytest shows this message alone
+        pytest.fail(f"cannot start the test server: {failure}", pytrace=False)
+
+
+def empty_remote_store(selector: str, base_iri: str) -> SparqlEndpointStore:
+    """Open the store on a running server with short timeouts and drop every graph of ours from it."""
+    store = SparqlEndpointStore(selector, base_iri, timeout_s=10, retries=1, backoff_s=0.05)
+    drop_our_graphs(store)
+    return store
+
+
+def drop_our_graphs(store: SparqlEndpointStore) -> None:
+    """Drop every graph under the store's base IRI, in one transaction."""
+    with store.transaction() as tx:
+        for graph in store.graphs():
+            tx.drop_graph(graph)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,40 +86,26 @@ class Backend:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def _start_server(name: str, workdir: Path, stack: list[AbstractContextManager[servers.RunningServer]]) -> str:
-    """Start the server of backend ``name`` and return its selector; fail (never skip) if it cannot start."""
-    manager = SERVERS[name](workdir)
-    try:
-        server = manager.__enter__()
-    except servers.ServerUnavailable as exc:
-        failure = str(exc)
-    else:
-        stack.append(manager)
-        return server.selector
-    pytest.fail(f"{name}: cannot start the test server: {failure}", pytrace=False)
-
-
 @pytest.fixture(scope="module", params=BACKENDS)
 def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
     """Each backend in turn, its server (if any) started for this module, the shipped graph built into it."""
     name: str = request.param
     workdir = tmp_path_factory.mktemp(name)
     timings: dict[str, float] = {}
-    running: list[AbstractContextManager[servers.RunningServer]] = []
-    started = time.perf_counter()
-    selector = "memory" if name == "embedded" else _start_server(name, workdir, running)
-    timings["start_s"] = time.perf_counter() - started
     try:
-        settings = Settings(store=selector, root=ROOT)
-        store = open_store(selector, settings.base_iri)
-        started = time.perf_counter()
-        summary = build(store, settings)
-        timings["build_s"] = time.perf_counter() - started
-        yield Backend(name, selector, settings, store, summary, workdir, timings)
-        store.close()
+        with ExitStack() as running:
+            started = time.perf_counter()
+            server = None if name == "embedded" else running.enter_context(servers.started(SERVERS[name], workdir))
+            selector = "memory" if server is None else server.selector
+            timings["start_s"] = time.perf_counter() - started
+            settings = Settings(store=selector, root=ROOT)
+            store = open_store(selector, settings.base_iri)
+            started = time.perf_counter()
+            summary = build(store, settings)
+            timings["build_s"] = time.perf_counter() - started
+            yield Backend(name, selector, settings, store, summary, workdir, timings)
+            store.close()
     finally:
-        for manager in running:
-            manager.__exit__(None, None, None)
         print(f"\n{name}: " + ", ".join(f"{key} {seconds:.1f} s" for key, seconds in timings.items()))
 
 

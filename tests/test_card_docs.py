@@ -24,7 +24,6 @@ from cnc_graph.card.shape_docs import (
     automatic_shapes,
     column_docs,
     curie,
-    load_shapes,
     requirement_conflicts,
     shape_columns,
 )
@@ -33,6 +32,7 @@ from cnc_graph.errors import InputError, InputErrors
 from cnc_graph.ingest.inventory import inventory_to_rdf, organisations_to_rdf
 from cnc_graph.ingest.table import Table, read_table
 from cnc_graph.iris import SH
+from cnc_graph.validation.shapes import load_shapes
 from tests.conftest import BASE, DATA, ROOT
 
 REGENERATE = "run `python -m cnc_graph.card.docs` to regenerate it"

@@ -10,14 +10,10 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +22,7 @@ import pyoxigraph as ox
 import pytest
 
 from tests.conftest import BASE, run_cli
-from tests.servers import free_port
+from tests.servers import ServeProcess
 
 PROBLEM = "application/problem+json"
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
@@ -59,64 +55,12 @@ def card(code: str, /, **changes: Any) -> dict[str, Any]:
     return body
 
 
-# --- a real server that can be killed -----------------------------------------------------------
-
-
-@dataclass
-class Server:
-    """``cnc-graph serve`` on a store, restartable, killable with SIGKILL."""
-
-    store: Path
-    env: dict[str, str] = field(default_factory=dict)
-    process: subprocess.Popen[bytes] | None = None
-    url: str = ""
-
-    def start(self, timeout_s: float = 60.0) -> None:
-        port = free_port()
-        log = self.store.parent / f"serve-{port}.log"
-        with log.open("wb") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "api.cli", "serve", "--store", str(self.store), "--port", str(port)],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env=os.environ | self.env,
-                start_new_session=True,
-            )
-        self.url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + timeout_s
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"cnc-graph serve exited with {self.process.returncode}:\n{log.read_text()}")
-            try:
-                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"cnc-graph serve did not answer within {timeout_s} s:\n{log.read_text()}")
-            time.sleep(0.1)
-
-    def kill9(self) -> None:
-        assert self.process is not None
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=15)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=15)
-
-
 @dataclass
 class World:
     """The store, the server and one token per account."""
 
     store: Path
-    server: Server
+    server: ServeProcess
     tokens: dict[str, str]
     account_graph: list[str]
 
@@ -154,7 +98,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Any:
     raw = ox.Store(str(store))
     accounts = [str(q) for q in raw.quads_for_pattern(None, None, None, ox.NamedNode(BASE + "graph/private/accounts"))]
     del raw
-    server = Server(store)
+    server = ServeProcess(str(store), store.parent)
     server.start()
     try:
         yield World(store, server, tokens, accounts)

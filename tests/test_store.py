@@ -1,4 +1,6 @@
-"""The embedded store: named graphs, atomic replacement, the public union, clear opening errors."""
+"""What only the embedded store does: a failing load inside a transaction, on-disk stores, clear opening errors,
+the selectors. The contract every backend keeps (named graphs, atomic replacement, the public union) is
+``tests/test_store_contract.py``."""
 
 from __future__ import annotations
 
@@ -28,20 +30,7 @@ def values(store: GraphStore, public_only: bool = True) -> set[str]:
     return {row["o"].value for row in rows}  # type: ignore[union-attr]
 
 
-def test_memory_store_implements_the_protocol() -> None:
-    assert isinstance(OxigraphStore(None, BASE), GraphStore)
-
-
-def test_replace_graph_replaces_exactly_that_graph() -> None:
-    store = OxigraphStore(None, BASE)
-    store.replace_graph(G, [triple("old1"), triple("old2")])
-    store.replace_graph(BASE + "graph/other", [triple("other")])
-    store.replace_graph(G, [triple("new")])
-    assert values(store) == {"new", "other"}
-    assert store.graphs() == {BASE + "graph/other": 1, G: 1}
-
-
-def test_a_failing_load_leaves_the_previous_graph_intact() -> None:
+def test_a_failing_load_inside_a_transaction_leaves_the_previous_graph_intact() -> None:
     store = OxigraphStore(None, BASE)
     store.replace_graph(G, [triple("kept")])
 
@@ -53,52 +42,6 @@ def test_a_failing_load_leaves_the_previous_graph_intact() -> None:
         tx.replace_graph(G, broken_triples())
     assert values(store) == {"kept"}
     assert store.graphs() == {G: 1}
-
-
-def test_an_error_inside_a_transaction_applies_nothing() -> None:
-    store = OxigraphStore(None, BASE)
-    store.replace_graph(G, [triple("kept")])
-    with pytest.raises(RuntimeError), store.transaction() as tx:
-        tx.replace_graph(G, [triple("replaced")])
-        tx.replace_graph(BASE + "graph/second", [triple("second")])
-        raise RuntimeError("caller failed half-way")
-    assert values(store) == {"kept"}
-
-
-def test_transaction_applies_several_graphs_together() -> None:
-    store = OxigraphStore(None, BASE)
-    with store.transaction() as tx:
-        tx.replace_graph(G, [triple("a")])
-        tx.replace_graph(BASE + "graph/b", [triple("b")])
-        tx.add(BASE + "graph/c", [triple("c")])
-    assert values(store) == {"a", "b", "c"}
-    assert not any("staging" in g for g in store.graphs())
-
-
-def test_replacing_with_nothing_removes_the_graph() -> None:
-    store = OxigraphStore(None, BASE)
-    store.replace_graph(G, [triple("a")])
-    store.replace_graph(G, [])
-    assert store.graphs() == {}
-
-
-def test_private_graphs_are_not_in_the_public_union() -> None:
-    store = OxigraphStore(None, BASE)
-    store.replace_graph(G, [triple("public")])
-    store.add(PRIVATE, [triple("token-hash")])
-    assert values(store) == {"public"}
-    named = store.query("SELECT ?o WHERE { GRAPH ?g { ?s ?p ?o } }")
-    assert {row["o"].value for row in named} == {"public"}  # type: ignore[union-attr]
-    assert values(store, public_only=False) == {"public", "token-hash"}
-
-
-def test_bindings_are_values_not_query_text() -> None:
-    store = OxigraphStore(None, BASE)
-    store.replace_graph(G, [triple("a"), triple("b")])
-    hostile = ox.Literal('a" } ; DROP ALL ; SELECT * { "')
-    rows = list(store.query("SELECT ?s WHERE { ?s ?p ?o }", bindings={"o": hostile}))
-    assert rows == []
-    assert values(store) == {"a", "b"}
 
 
 def test_on_disk_store_keeps_data_across_reopen(tmp_path: Path) -> None:

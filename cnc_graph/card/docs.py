@@ -35,7 +35,6 @@ from cnc_graph.card.shape_docs import (
     format_texts,
     label_of,
     literal_text,
-    load_shapes,
     node_property_shapes,
     rdf_text,
     target_shape,
@@ -43,6 +42,7 @@ from cnc_graph.card.shape_docs import (
 from cnc_graph.card.templates import CSV_EN_PATH, CSV_FR_PATH, XLSX_PATH, template_csv, template_xlsx
 from cnc_graph.iris import CNC
 from cnc_graph.settings import Settings
+from cnc_graph.validation.shapes import load_shapes
 
 DOC_PATH = Path("docs") / "registration-card.md"
 

@@ -113,15 +113,6 @@ class ColumnDoc:
         return tuple(c for c in self.main.columns if c != self.field.column)
 
 
-def load_shapes(root: Path | None = None) -> Graph:
-    """Return an rdflib graph of every Turtle file under ``root/shapes`` (default: Settings().root)."""
-    folder = (root or Settings().root) / "shapes"
-    graph = Graph()
-    for path in sorted(folder.glob("*.ttl")):
-        graph.parse(path, format="turtle")
-    return graph
-
-
 def curie(term: object) -> str:
     """Return an IRI as a prefixed name (``cnc:code``) when a known prefix fits, else as ``<IRI>``."""
     text = str(term)

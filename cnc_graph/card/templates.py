@@ -16,9 +16,9 @@ from cnc_graph.card.shape_docs import (
     allowed_values,
     column_docs,
     format_texts,
-    load_shapes,
     rdf_text,
 )
+from cnc_graph.validation.shapes import load_shapes
 
 TEMPLATE_DIR = Path("data") / "templates"
 CSV_FR_PATH = TEMPLATE_DIR / "registration-card-fr.csv"

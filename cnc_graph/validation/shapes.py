@@ -15,10 +15,10 @@ from cnc_graph.settings import Settings
 from cnc_graph.validation.validator import Validator
 
 
-def load_shapes(root: Path) -> rdflib.Graph:
-    """Return the union of every shapes file under ``root/shapes``."""
+def load_shapes(root: Path | None = None) -> rdflib.Graph:
+    """Return the union of every shapes file under ``root/shapes`` (default: the configured root)."""
     graph = rdflib.Graph()
-    for path in sorted((root / "shapes").glob("*.ttl")):
+    for path in sorted(((root or Settings().root) / "shapes").glob("*.ttl")):
         graph_from_triples(parse_rdf_file(path, "https://w3id.org/cnc-ma/shapes/"), graph)
     return graph
 
