@@ -14,10 +14,12 @@ $(BIN)/cnc-graph: pyproject.toml
 
 install: $(BIN)/cnc-graph
 
-# The backend tests start real SPARQL servers: Oxigraph (PyPI, in the venv) and Virtuoso 7 (Debian).
+# The backend tests start real SPARQL servers: Oxigraph (PyPI, in the venv) and Virtuoso 7 (Debian); the page
+# tests drive Debian's Chromium headless (Playwright from PyPI, launched on /usr/bin/chromium).
 servers:
-	@{ command -v virtuoso-t && command -v wrk; } >/dev/null || { $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq virtuoso-opensource wrk >/dev/null; }
+	@{ command -v virtuoso-t && command -v wrk && command -v chromium && command -v chromedriver; } >/dev/null || \
+	  { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	  virtuoso-opensource wrk chromium chromium-driver >/dev/null; }
 
 serve: install
 	$(BIN)/cnc-graph serve
@@ -31,7 +33,7 @@ test: install servers lint
 
 # Without the tests that start SPARQL servers or take minutes (CI runs them all).
 test-fast: install lint
-	$(BIN)/pytest -q -m 'not servers and not slow'
+	$(BIN)/pytest -q -m 'not servers and not slow and not browser'
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

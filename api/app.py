@@ -9,9 +9,11 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
 
-from api.middleware import BodySizeLimit
+from api.middleware import BodySizeLimit, HeadAsGet, KeepLanguage
 from api.problems import install_problem_handlers
+from api.rendering import STATIC
 from api.routes import compare, dumps, frameworks, linked_data, pages, qualifications, registrations, service, sparql
 from cnc_graph import __version__
 from cnc_graph.settings import Settings
@@ -59,7 +61,10 @@ def create_app(
         allow_headers=["*"],
         expose_headers=["X-CNC-Results-Truncated", "X-CNC-Cache", "ETag", "Location"],
     )
+    app.add_middleware(KeepLanguage)
+    app.add_middleware(HeadAsGet)  # outermost: every layer below sees a GET
     for module in (sparql, frameworks, qualifications, compare, linked_data, dumps, registrations, service, pages):
         app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     return app

@@ -1,10 +1,17 @@
-"""ASGI middleware of the application: the request-body size limit."""
+"""ASGI middleware of the application: the request-body size limit, the kept language, HEAD as GET."""
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
+from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.i18n import LANGUAGE_COOKIE
 from api.problems import problem
+from cnc_graph.labels import LANGUAGES
+
+LANGUAGE_KEPT_S = 365 * 24 * 3600
 
 
 class BodyTooLarge(Exception):
@@ -46,3 +53,56 @@ class BodySizeLimit:
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem(413, "Content Too Large", f"the request body is larger than {self.max_bytes} bytes")
         await response(scope, receive, send)
+
+
+class KeepLanguage:
+    """Keep the language asked for by ``lang=`` on an HTML page in a cookie, for the pages that follow.
+
+    Only HTML answers set it: an API client asking for ``lang=ar`` once is not answered in Arabic afterwards.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on; add ``Set-Cookie`` to an HTML answer of a request with a valid ``lang=``."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        asked = [v for k, v in parse_qsl(scope.get("query_string", b"").decode("latin-1")) if k == "lang"]
+        chosen = asked[-1].strip().lower() if asked else None
+        if chosen not in LANGUAGES:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if headers.get("content-type", "").startswith("text/html"):
+                    cookie = f"{LANGUAGE_COOKIE}={chosen}; Path=/; Max-Age={LANGUAGE_KEPT_S}; SameSite=Lax"
+                    headers.append("set-cookie", cookie)
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+
+class HeadAsGet:
+    """Answer ``HEAD`` wherever ``GET`` answers: run the request as GET and send the headers without the body."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on; a HEAD request is run as GET and its body dropped."""
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if not message.get("more_body", False):
+                    await send({"type": "http.response.body", "body": b"", "more_body": False})
+                return
+            await send(message)
+
+        await self.app(dict(scope, method="GET"), receive, headers_only)

@@ -11,9 +11,11 @@ from typing import Any
 import pyoxigraph as ox
 from fastapi import Request
 from fastapi.responses import Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from markupsafe import Markup
 
+from api.i18n import DIRECTION, language_links, message
 from cnc_graph.labels import pick
 from cnc_graph.publish.serialise import serialise
 from cnc_graph.rdf.syntaxes import SYNTAXES
@@ -25,16 +27,33 @@ HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 
-#: The one Jinja2 environment of every page; autoescaped. The stylesheet and scripts are trusted files of ours,
-#: inlined so that each page is self-contained (the register must work offline, the SPARQL router mounted alone).
+#: The one Jinja2 environment of every page; autoescaped. Pages link the stylesheet and scripts of ``/static/``.
 PAGES = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True), auto_reload=False)
-PAGES.globals["stylesheet"] = Markup((STATIC / "cnc.css").read_text(encoding="utf-8"))
-PAGES.globals["sparql_script"] = Markup((STATIC / "sparql.js").read_text(encoding="utf-8"))
 
 
-def render_page(template: str, **context: Any) -> str:
-    """Return the HTML page rendered from ``template`` with ``context``."""
-    return PAGES.get_template(template).render(**context)
+@pass_context
+def _translate(context: Context, key: str, **values: object) -> Markup:
+    """``{{ t("nav.register") }}``: the interface text in the page's language, a fallback marked as such."""
+    lang = context.get("lang", "fr")
+    found = message(key, lang, values)
+    if found.lang == lang:
+        return Markup.escape(found.text)
+    badge = message("language.fallback", lang).text
+    shown = Markup("<span lang='{0}'>{1}</span>").format(found.lang or "und", found.text)
+    return shown + Markup("<span class='fallback' title='{0}'>{1}</span>").format(badge, found.lang or "?")
+
+
+PAGES.globals["t"] = _translate
+
+
+def render_page(request: Request | None, template: str, lang: str, **context: Any) -> str:
+    """Return the HTML page rendered from ``template`` in ``lang`` with ``context`` and the layout's own values.
+
+    ``request`` gives the language switch its links (this page, its query kept); without one (a page rendered
+    once and kept), the switch links to this page's path only.
+    """
+    switch = language_links(request, lang) if request is not None else []
+    return PAGES.get_template(template).render(lang=lang, dir=DIRECTION[lang], languages=switch, **context)
 
 
 def context_url(request: Request) -> str:
@@ -55,8 +74,8 @@ def render(
 ) -> tuple[bytes, str, dict[str, str]]:
     """Return the body, media type and headers of ``triples`` in the chosen representation."""
     if chosen == "html":
-        page = describe_html(triples, title, subject, lang, settings.base_iri)
-        return page.encode("utf-8"), "text/html", {"Vary": "Accept, Accept-Language", "Content-Language": lang}
+        page = describe_html(request, triples, title, subject, lang, settings.base_iri)
+        return page.encode("utf-8"), "text/html", {"Vary": "Accept, Accept-Language, Cookie", "Content-Language": lang}
     body = serialise(triples, chosen, settings, context_url(request))
     return body, SYNTAXES[chosen].media_type, {"Vary": "Accept"}
 
@@ -122,11 +141,12 @@ def term_value(term: ox.NamedNode | ox.BlankNode | ox.Triple) -> str:
     return str(term) if isinstance(term, ox.Triple) else term.value
 
 
-def _local(iri: str, base: str) -> str:
+def local_path(iri: str, base: str) -> str:
+    """Return the path of our own IRI on this server (/id/…), or the IRI itself when it is not ours."""
     return "/id/" + iri.removeprefix(base) if iri.startswith(base) else iri
 
 
-def describe_html(triples: list[ox.Triple], title: str, subject: str, lang: str, base: str) -> str:
+def describe_html(request: Request, triples: list[ox.Triple], title: str, subject: str, lang: str, base: str) -> str:
     """Return an HTML page listing the subject's properties, objects labelled in ``lang`` when known."""
     labels: dict[str, dict[str, str]] = defaultdict(dict)
     for t in triples:
@@ -146,7 +166,7 @@ def describe_html(triples: list[ox.Triple], title: str, subject: str, lang: str,
         value = str(term.value) if not isinstance(term, ox.Triple) else str(term)
         text, text_lang = pick(labels.get(value, {}), lang)
         shown_lang = text_lang if text and text_lang != lang else None
-        return {"literal": False, "href": _local(value, base), "label": text or value, "label_lang": shown_lang}
+        return {"literal": False, "href": local_path(value, base), "label": text or value, "label_lang": shown_lang}
 
     for t in triples:
         name = t.predicate.value.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
@@ -156,9 +176,10 @@ def describe_html(triples: list[ox.Triple], title: str, subject: str, lang: str,
         elif about.startswith(subject + "/"):
             nested[about][name].append(cell(t.object))
     return render_page(
+        request,
         "resource.html",
+        lang,
         title=title,
-        lang=lang,
         subject=subject,
         rows=sorted(rows.items()),
         nested=[(node.removeprefix(subject), sorted(props.items())) for node, props in sorted(nested.items())],

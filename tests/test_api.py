@@ -222,8 +222,8 @@ def test_dumps_are_described_and_streamed(client: httpx.Client, tmp_path: Path) 
 
 def test_home_and_search_pages(client: httpx.Client) -> None:
     home = client.get("/", params={"lang": "ar"})
-    assert home.status_code == 200 and "dir='rtl'" in home.text
-    search = client.get("/qualifications", params={"q": "master"})
+    assert home.status_code == 200 and 'dir="rtl"' in home.text
+    search = client.get("/qualifications", params={"q": "master", "lang": "en"})
     assert search.status_code == 200 and "qualification(s)" in search.text
 
 

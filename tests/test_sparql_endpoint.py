@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -657,19 +658,24 @@ def test_missing_query_is_400_except_for_a_browser(live: Endpoint) -> None:
     assert page.headers["content-type"].startswith("text/html")
     assert '<textarea id="query" name="query"' in page.text
     assert all(escape(title) in page.text for title, _ in EXAMPLES)
-    assert "<script src" not in page.text and "stylesheet" not in page.text  # self-contained
+    head, body = page.text.split("</head>")
+    assert '<link rel="stylesheet" href="/static/cnc.css">' in head and '<script src="/static/sparql.js">' in body
+    assert "//" not in "".join(re.findall(r'(?:src|href)="([^"]*)"', head))  # every asset is our own
     assert len(EXAMPLES) >= 6
 
 
 def test_browser_query_gets_an_html_table(live: Endpoint) -> None:
     """A query with Accept preferring HTML is rendered as a table; a bad one as the page with the error."""
-    browser = {"accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"}
+    browser = {"accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8", "accept-language": "en"}
     page = live.get(SELECT_LEVELS, headers=browser)
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    assert "<th>level</th><th>number</th><th>label</th>" in page.text
+    header = '<th scope="col" dir="ltr">level</th><th scope="col" dir="ltr">number</th><th scope="col" dir="ltr">label'
+    assert header in page.text
     assert "المستوى 1" in page.text and "6 row(s)" in page.text
     graph = live.get(CONSTRUCT_LEVEL, headers=browser)
-    assert "<th>subject</th>" in graph.text and "7 row(s)" in graph.text
+    assert '<th scope="col" dir="ltr">subject</th>' in graph.text and "7 row(s)" in graph.text
+    french = live.get(SELECT_LEVELS, headers=browser | {"accept-language": "fr"})
+    assert "6 ligne(s)" in french.text
     error = live.get("SELECT * WHERE {", headers=browser)
     assert error.status_code == 400 and "SPARQL syntax error" in error.text
     assert live.get(SELECT_LEVELS, params={"format": "html"}).headers["content-type"].startswith("text/html")

@@ -10,7 +10,8 @@ from pathlib import Path as FsPath
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import FileResponse, Response
 
-from api.deps import get_settings, get_store
+from api.deps import get_settings, get_store, page_language
+from api.i18n import message
 from api.negotiation import choose_rdf
 from api.rendering import render_page
 from cnc_graph.errors import NotFound
@@ -50,7 +51,11 @@ def list_dumps(
             {"key": key, "count": count, "links": [(s, f"{url}/{dump_name(key, s)}") for s in ("nt", "ttl", "jsonld")]}
             for key, count in dump_keys(store, settings.base_iri).items()
         ]
-        return Response(render_page("dumps.html", title="Dumps", lang="fr", dumps=listed), media_type="text/html")
+        lang = page_language(request)
+        page = render_page(
+            request, "dumps.html", lang, section="data", title=message("dumps.title", lang).text, dumps=listed
+        )
+        return Response(page, media_type="text/html", headers={"Vary": "Accept, Accept-Language, Cookie"})
     triples = dump_catalog(store, settings.base_iri, url)
     return Response(
         serialise(triples, chosen, settings, str(request.url_for("jsonld_context"))),

@@ -38,7 +38,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.deps import get_settings
+from api.deps import get_settings, page_language
 from api.negotiation import accepted_media
 from api.problems import error_problem, problem
 from api.rendering import render_page
@@ -443,9 +443,12 @@ def _page(
 ) -> str:
     """Return the self-contained query page: form, examples, and the results or the error, if any."""
     settings = get_settings(request)
+    lang = page_language(request)
     return render_page(
+        request,
         "sparql.html",
-        lang="en",
+        lang,
+        section="sparql",
         path=request.url.path,
         base=getattr(getattr(request.app.state, "store", None), "base_iri", settings.base_iri),
         query=query if query is not None else EXAMPLES[0][1],

@@ -1,0 +1,209 @@
+"""The web pages over HTTP: the layout in fr, ar and en, the language switch and the kept language, HTML error
+pages for browsers (problem+json stays for API clients), HEAD wherever GET answers, local assets only, and card
+text with markup, quotes and direction marks shown as text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from urllib.parse import parse_qsl, urlsplit
+
+import pyoxigraph as ox
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from cnc_graph.build import build
+from cnc_graph.iris import DCT
+from cnc_graph.settings import Settings
+from cnc_graph.store.embedded import OxigraphStore
+from tests.conftest import BASE
+
+BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+PAGES = ["/", "/frameworks", "/qualifications", "/qualifications?q=technicien", "/sparql", "/dumps"]
+PAGES += ["/id/qualification/OFPPT-TS-TDI", "/id/framework/cnc/level/5"]
+HOSTILE = "<script>alert('x')</script> \"quoted\" \u202eevil\u202c & <b>bold</b>"
+HOSTILE_CODE = "OFPPT-TS-TDI"
+
+
+class Parsed(HTMLParser):
+    """The attributes of the page's tags, by tag name, and its visible text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: dict[str, list[dict[str, str | None]]] = {}
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.setdefault(tag, []).append(dict(attrs))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse(html: str) -> Parsed:
+    parsed = Parsed()
+    parsed.feed(html)
+    return parsed
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[TestClient]:
+    settings = Settings(store="memory")
+    store = OxigraphStore(None, settings.base_iri)
+    build(store, settings)
+    # A card whose title holds markup, quotes and direction marks (as an applicant could type them).
+    subject = ox.NamedNode(f"{BASE}qualification/{HOSTILE_CODE}")
+    graph = next(g for g in store.graphs() if "inventory" in g)
+    store.add(graph, [ox.Triple(subject, ox.NamedNode(DCT + "title"), ox.Literal(HOSTILE, language="en"))])
+    with TestClient(create_app(settings, store)) as c:
+        yield c
+
+
+@pytest.mark.parametrize("path", PAGES)
+@pytest.mark.parametrize(("lang", "direction"), [("fr", "ltr"), ("ar", "rtl"), ("en", "ltr")])
+def test_every_page_is_in_the_layout_in_each_language(client: TestClient, path: str, lang: str, direction: str) -> None:
+    response = client.get(path + ("&" if "?" in path else "?") + f"lang={lang}", headers=BROWSER)
+    assert response.status_code == 200, response.text[:300]
+    assert response.headers["content-type"].startswith("text/html")
+    page = parse(response.text)
+    assert page.tags["html"] == [{"lang": lang, "dir": direction}]
+    assert any(link.get("href") == "/static/cnc.css" for link in page.tags["link"])
+    navs = {nav.get("class"): nav for nav in page.tags["nav"]}
+    assert set(navs) == {"main", "languages"}
+    assert len(page.tags["main"]) == 1 and len(page.tags["h1"]) == 1
+    current = [a for a in page.tags["a"] if a.get("aria-current") == "true"]
+    assert [a["hreflang"] for a in current] == [lang]
+
+
+def test_the_interface_speaks_the_asked_language(client: TestClient) -> None:
+    words = {"fr": "Registre", "ar": "السجل", "en": "Register"}
+    for lang, word in words.items():
+        text = "".join(parse(client.get("/", params={"lang": lang}, headers=BROWSER).text).text)
+        assert word in text
+        assert all(other not in text for code, other in words.items() if code != lang and other != word)
+
+
+def test_the_language_switch_keeps_the_page_and_its_query(client: TestClient) -> None:
+    response = client.get(
+        "/qualifications", params={"q": "technicien", "level": "cnc:5", "lang": "fr"}, headers=BROWSER
+    )
+    switch = {a["hreflang"]: a["href"] for a in parse(response.text).tags["a"] if a.get("hreflang")}
+    assert set(switch) == {"fr", "ar", "en"}
+    for code, href in switch.items():
+        assert href is not None
+        parts = urlsplit(href)
+        assert parts.path == "/qualifications"
+        assert sorted(parse_qsl(parts.query)) == sorted([("q", "technicien"), ("level", "cnc:5"), ("lang", code)])
+
+
+def test_the_chosen_language_is_kept_for_the_next_pages(client: TestClient) -> None:
+    client.cookies.clear()
+    chosen = client.get("/frameworks", params={"lang": "ar"}, headers=BROWSER)
+    assert "cnc_lang=ar" in chosen.headers["set-cookie"] and "SameSite=Lax" in chosen.headers["set-cookie"]
+    later = client.get("/qualifications", headers=BROWSER | {"accept-language": "en"})
+    assert parse(later.text).tags["html"] == [{"lang": "ar", "dir": "rtl"}]
+    assert "Cookie" in later.headers["vary"]
+    asked = client.get("/qualifications", params={"lang": "en"}, headers=BROWSER)
+    assert parse(asked.text).tags["html"][0]["lang"] == "en"
+    client.cookies.clear()
+
+
+def test_an_api_answer_sets_no_language_cookie(client: TestClient) -> None:
+    response = client.get("/api/frameworks", params={"lang": "ar"})
+    assert response.status_code == 200 and "set-cookie" not in response.headers
+
+
+def test_accept_language_picks_the_page_language(client: TestClient) -> None:
+    client.cookies.clear()
+    page = client.get("/", headers=BROWSER | {"accept-language": "ar-MA,ar;q=0.9,fr;q=0.5"})
+    assert parse(page.text).tags["html"] == [{"lang": "ar", "dir": "rtl"}]
+    assert page.headers["content-language"] == "ar"
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "heading"),
+    [
+        ("/no/such/page", 404, "Page not found"),
+        ("/id/qualification/NOPE-0", 404, "Page not found"),
+        ("/api/qualifications?level=cnc:99", 400, "Bad request"),
+        ("/qualifications?page=0", 400, "Bad request"),
+    ],
+)
+def test_a_browser_gets_an_error_page_in_the_layout(client: TestClient, path: str, status: int, heading: str) -> None:
+    url = path + ("&" if "?" in path else "?") + "lang=en"
+    response = client.get(url, headers=BROWSER)
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("text/html")
+    page = parse(response.text)
+    assert page.tags["html"] == [{"lang": "en", "dir": "ltr"}]
+    assert heading in "".join(page.text)
+    assert "What is wrong" in "".join(page.text)
+    api = client.get(url)
+    assert api.status_code == status and api.headers["content-type"] == "application/problem+json"
+    assert api.json()["status"] == status
+
+
+def test_an_error_page_says_what_was_wrong(client: TestClient) -> None:
+    response = client.get("/api/qualifications", params={"level": "cnc:99", "lang": "fr"}, headers=BROWSER)
+    text = "".join(parse(response.text).text)
+    assert "Requête incorrecte" in text and "cnc:99" in text
+
+
+def test_an_unexpected_error_is_a_500_page_without_internals(client: TestClient) -> None:
+    app = create_app(Settings(store="memory"), OxigraphStore(None, BASE))
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("secret internal detail")
+
+    with TestClient(app, raise_server_exceptions=False) as broken:
+        page = broken.get("/boom", params={"lang": "ar"}, headers=BROWSER)
+        assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
+        assert "secret internal detail" not in page.text and "خطأ داخلي في الخادم" in page.text
+        api = broken.get("/boom")
+        assert api.status_code == 500 and api.headers["content-type"] == "application/problem+json"
+        assert "secret" not in api.text
+
+
+def _get_routes(client: TestClient) -> list[str]:
+    """Every documented GET route without path parameters, from the application's own OpenAPI document."""
+    spec = client.get("/openapi.json").json()
+    return [path for path, methods in spec["paths"].items() if "get" in methods and "{" not in path]
+
+
+def test_head_answers_wherever_get_does(client: TestClient) -> None:
+    paths = _get_routes(client) + ["/id/framework/cnc", "/api/qualifications/OFPPT-TS-TDI", "/static/cnc.css"]
+    assert len(paths) >= 10
+    for path in paths:
+        get = client.get(path, headers=BROWSER)
+        head = client.head(path, headers=BROWSER)
+        assert head.status_code == get.status_code, path
+        assert head.content == b"", path
+        assert head.headers["content-type"] == get.headers["content-type"], path
+
+
+def test_every_asset_of_a_page_is_served_here(client: TestClient) -> None:
+    for path in PAGES:
+        page = parse(client.get(path, headers=BROWSER).text)
+        assets = [t.get("src") for t in page.tags.get("script", []) if t.get("src")]
+        assets += [t.get("href") for t in page.tags.get("link", []) if t.get("rel") == "stylesheet"]
+        assets += [t.get("src") for t in page.tags.get("img", [])]
+        for asset in assets:
+            assert asset is not None and asset.startswith("/static/"), (path, asset)
+            assert client.get(asset).status_code == 200, asset
+        assert not re.search(
+            r"""(src|href)=["']?(https?:)?//""", client.get(path, headers=BROWSER).text.split("</head>")[0]
+        )
+
+
+@pytest.mark.parametrize("path", ["/qualifications?q=technicien&lang=en", f"/id/qualification/{HOSTILE_CODE}?lang=en"])
+def test_card_text_with_markup_is_shown_as_text(client: TestClient, path: str) -> None:
+    html = client.get(path, headers=BROWSER).text
+    assert "<script>alert" not in html and "<b>bold</b>" not in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+    assert "&#34;quoted&#34;" in html or "&quot;quoted&quot;" in html
+    shown = "".join(parse(html).text)
+    assert HOSTILE in shown  # the text itself, direction marks included, is kept as typed
