@@ -14,7 +14,18 @@ from fastapi.staticfiles import StaticFiles
 from api.middleware import BodySizeLimit, HeadAsGet, KeepLanguage
 from api.problems import install_problem_handlers
 from api.rendering import STATIC
-from api.routes import compare, dumps, frameworks, linked_data, pages, qualifications, registrations, service, sparql
+from api.routes import (
+    compare,
+    dumps,
+    frameworks,
+    linked_data,
+    pages,
+    qualifications,
+    register,
+    registrations,
+    service,
+    sparql,
+)
 from cnc_graph import __version__
 from cnc_graph.settings import Settings
 from cnc_graph.sparql.cache import with_result_cache
@@ -63,7 +74,8 @@ def create_app(
     )
     app.add_middleware(KeepLanguage)
     app.add_middleware(HeadAsGet)  # outermost: every layer below sees a GET
-    for module in (sparql, frameworks, qualifications, compare, linked_data, dumps, registrations, service, pages):
+    routers = (sparql, frameworks, qualifications, compare, linked_data, dumps, registrations, service, pages, register)
+    for module in routers:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

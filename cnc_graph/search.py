@@ -29,6 +29,9 @@ from cnc_graph.store.protocol import GraphStore
 DCT_TITLE = "http://purl.org/dc/terms/title"
 CNC_CODE, CNC_LEVEL, CNC_SUBSECTOR = CNC + "code", CNC + "level", CNC + "subSector"
 CNC_FIELD, CNC_BODY = CNC + "iscedField", CNC + "awardingBody"
+CNC_OPPORTUNITY, CNC_REGION = CNC + "hasLearningOpportunity", CNC + "region"
+SORTS = ("code", "title", "level")
+ISCED_F = "http://data.europa.eu/snb/isced-f/"
 SKOS_PREF_LABEL, SKOS_NOTATION = SKOS + "prefLabel", SKOS + "notation"
 
 ARABIC_ALEF = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه"})
@@ -53,6 +56,8 @@ class Summary:
     fields: set[str] = field(default_factory=set)
     body: str | None = None
     body_labels: dict[str, str] = field(default_factory=dict)
+    subsector_labels: dict[str, str] = field(default_factory=dict)
+    regions: dict[str, dict[str, str]] = field(default_factory=dict)  # region IRI → its labels
     folded: str = ""
 
 
@@ -79,13 +84,19 @@ class SearchIndex:
     WORDS_PER_FRAGMENT = 2_000  # past this many words containing a fragment, testing every text is as quick
 
     def __init__(self, store: GraphStore) -> None:
-        self.summaries = sorted(self._read(store).values(), key=lambda s: s.code)
+        summaries, labels = self._read(store)
+        self.summaries = sorted(summaries.values(), key=lambda s: s.code)
         self.graph = index_for(store)
         self.equivalents = self._equivalents(store, self.graph)
         postings: dict[str, list[int]] = defaultdict(list)
         self._by_level: dict[tuple[str, str], list[int]] = defaultdict(list)
         self._by_subsector: dict[str, list[int]] = defaultdict(list)
         self._by_field: dict[str, list[int]] = defaultdict(list)  # by ISCED-F prefix of 2 to 4 digits
+        self._by_body: dict[str, list[int]] = defaultdict(list)
+        self._by_region: dict[str, list[int]] = defaultdict(list)
+        # The labels of the awarding bodies, sub-sectors, regions and ISCED-F broad fields listed.
+        broad_fields = [iri for iri in labels if iri.startswith(ISCED_F) and len(iri) == len(ISCED_F) + 2]
+        self.labels: dict[str, dict[str, str]] = {iri: dict(labels[iri]) for iri in broad_fields}
         for position, s in enumerate(self.summaries):
             for word in set(s.folded.split(" ")):
                 postings[word].append(position)
@@ -95,6 +106,14 @@ class SearchIndex:
                 self._by_subsector[s.subsector].append(position)
             for prefix in {f[:n] for f in s.fields for n in (2, 3, 4) if len(f) >= n}:
                 self._by_field[prefix].append(position)
+            if s.body is not None:
+                self._by_body[s.body].append(position)
+                self.labels.setdefault(s.body, s.body_labels)
+            for region, region_labels in s.regions.items():
+                self._by_region[region].append(position)
+                self.labels.setdefault(region, region_labels)
+            if s.subsector is not None:
+                self.labels.setdefault(s.subsector, s.subsector_labels)
         self._words = list(postings)
         self._postings = [postings[w] for w in self._words]
         # Every word on its own line: finding the words that contain a fragment is one str.find per match.
@@ -104,8 +123,9 @@ class SearchIndex:
         self._lock = threading.Lock()
 
     @staticmethod
-    def _read(store: GraphStore) -> dict[str, Summary]:
-        """Return the summaries of the qualifications that have a code, by IRI (see qualification_summaries.rq)."""
+    def _read(store: GraphStore) -> tuple[dict[str, Summary], dict[str, dict[str, str]]]:
+        """Return the summaries of the qualifications that have a code, by IRI (see qualification_summaries.rq),
+        and every label read."""
         qualifications: set[str] = set()
         codes: dict[str, str] = {}
         titles: dict[str, dict[str, str]] = defaultdict(dict)
@@ -115,6 +135,8 @@ class SearchIndex:
         bodies: dict[str, str] = {}
         labels: dict[str, dict[str, str]] = defaultdict(dict)
         notations: dict[str, str] = {}
+        opportunities: dict[str, set[str]] = defaultdict(set)
+        regions: dict[str, set[str]] = defaultdict(set)
         for subject, predicate, obj in solutions(store, "qualification_summaries"):
             iri, kind = subject.value, predicate.value
             if kind == RDF_TYPE:
@@ -135,6 +157,10 @@ class SearchIndex:
                 labels[iri].setdefault(getattr(obj, "language", None) or "und", obj.value)
             elif kind == SKOS_NOTATION:
                 notations[iri] = obj.value
+            elif kind == CNC_OPPORTUNITY:
+                opportunities[iri].add(obj.value)
+            elif kind == CNC_REGION:
+                regions[iri].add(obj.value)
         summaries: dict[str, Summary] = {}
         for iri in qualifications:
             code = codes.get(iri)
@@ -142,12 +168,14 @@ class SearchIndex:
                 continue
             s = summaries[iri] = Summary(iri, code, titles.get(iri, {}), levels.get(iri))
             s.subsector = notations.get(subsectors.get(iri, ""))
+            s.subsector_labels = dict(labels.get(subsectors.get(iri, ""), {}))
+            s.regions = {r: dict(labels.get(r, {})) for o in opportunities.get(iri, ()) for r in regions.get(o, ())}
             s.fields = fields.get(iri, set())
             s.body = bodies.get(iri)
             if s.body is not None:
                 s.body_labels = dict(labels.get(s.body, {}))
             s.folded = " | ".join(normalise(t) for t in s.titles.values()) + " | " + normalise(s.code)
-        return summaries
+        return summaries, labels
 
     @staticmethod
     def _equivalents(store: GraphStore, graph: GraphIndex) -> dict[str, dict[str, str]]:
@@ -169,6 +197,7 @@ class SearchIndex:
         """Return one summary as the API lists it."""
         title, title_lang = pick(s.titles, lang)
         body_label, body_lang = pick(s.body_labels, lang)
+        subsector_label, subsector_lang = pick(s.subsector_labels, lang)
         return {
             "id": s.iri,
             "code": s.code,
@@ -176,6 +205,8 @@ class SearchIndex:
             "title_lang": title_lang,
             "level": dict(self.equivalents.get(s.level, {})) if s.level else {},
             "subsector": s.subsector,
+            "subsector_label": subsector_label,
+            "subsector_label_lang": subsector_lang,
             "field": sorted(s.fields),
             "awarding_body": {"id": s.body, "label": body_label, "label_lang": body_lang} if s.body else None,
         }
@@ -189,13 +220,40 @@ class SearchIndex:
         lang: str = "fr",
         page: int = 1,
         size: int = 20,
+        *,
+        levels: Sequence[str] = (),
+        body: str | None = None,
+        region: str | None = None,
+        sort: str = "code",
     ) -> Page:
-        """Return one page of the qualifications matching every given filter."""
+        """Return one page of the qualifications matching every given filter, in the ``sort`` order.
+
+        ``level`` and each of ``levels`` (``cnc:5``, ``eqf:6``…) must all hold; ``body`` and ``region`` are IRIs;
+        ``sort`` is ``code``, ``title`` (in ``lang``) or ``level`` (CNC level, then code).
+        """
         if page < 1:
             raise InputError("page must be 1 or more", Location(field="page"))
         if not 1 <= size <= 100:
             raise InputError("size must be between 1 and 100", Location(field="size"))
-        wanted_level = self._level_filter(level)
+        hits = self.hits(q, level, subsector, field, levels=levels, body=body, region=region, sort=sort, lang=lang)
+        start = (page - 1) * size
+        return Page([self.item(self.summaries[i], lang) for i in hits[start : start + size]], len(hits), page, size)
+
+    def hits(
+        self,
+        q: str | None = None,
+        level: str | None = None,
+        subsector: str | None = None,
+        field: str | None = None,
+        *,
+        levels: Sequence[str] = (),
+        body: str | None = None,
+        region: str | None = None,
+        sort: str = "code",
+        lang: str = "fr",
+    ) -> array[int]:
+        """Return the positions in ``summaries`` of every match, in the ``sort`` order (checked as ``search``)."""
+        wanted = tuple(sorted({f for f in (self._level_filter(x) for x in (level, *levels)) if f is not None}))
         if subsector is not None and subsector not in SUBSECTORS:
             raise InputError(
                 f"unknown sub-sector « {subsector} »; use one of {', '.join(SUBSECTORS)}", Location(field="subsector")
@@ -204,28 +262,44 @@ class SearchIndex:
             raise InputError(
                 f"« {field} » is not an ISCED-F code (2 to 4 digits, e.g. 06 or 0613)", Location(field="field")
             )
+        if sort not in SORTS:
+            raise InputError(f"unknown sort « {sort} »; use one of {', '.join(SORTS)}", Location(field="sort"))
         needle = normalise(q) if q else ""
-        hits = self._hits(needle, wanted_level, subsector, field)
-        start = (page - 1) * size
-        return Page([self.item(self.summaries[i], lang) for i in hits[start : start + size]], len(hits), page, size)
-
-    def _hits(self, needle: str, level: tuple[str, str] | None, subsector: str | None, field: str | None) -> array[int]:
-        """Return the positions (in code order) of the summaries matching every filter, kept for the next page."""
-        key = (needle, level, subsector, field)
+        key = (needle, wanted, subsector, field, body, region, sort, lang if sort == "title" else "")
         with self._lock:
             found = self._results.get(key)
             if found is not None:
                 self._results.move_to_end(key)
                 return found
-        found = array("i", self._match(needle, level, subsector, field))
+        found = array("i", self._sorted(self._match(needle, wanted, subsector, field, body, region), sort, lang))
         with self._lock:
             self._results[key] = found
             while len(self._results) > self.RESULTS_KEPT:
                 self._results.popitem(last=False)
         return found
 
+    def _sorted(self, positions: Sequence[int], sort: str, lang: str) -> Sequence[int]:
+        """Return the positions (in code order) in the ``sort`` order."""
+        if sort == "code":
+            return positions
+        if sort == "level":
+            numbers = self.graph.levels
+
+            def level_number(i: int) -> int:
+                found = numbers.get(self.summaries[i].level or "")
+                return found.number if found is not None and found.number is not None else 99
+
+            return sorted(positions, key=level_number)
+        return sorted(positions, key=lambda i: normalise(pick(self.summaries[i].titles, lang)[0] or ""))
+
     def _match(
-        self, needle: str, level: tuple[str, str] | None, subsector: str | None, field: str | None
+        self,
+        needle: str,
+        levels: tuple[tuple[str, str], ...],
+        subsector: str | None,
+        field: str | None,
+        body: str | None = None,
+        region: str | None = None,
     ) -> Sequence[int]:
         """Return the positions of the matching summaries, in order.
 
@@ -237,19 +311,16 @@ class SearchIndex:
         if needle:
             found, exact = self._containing(needle)
             filters.append((found, exact, lambda s: needle in s.folded))
-        if level:
-            framework, notation = level
-            filters.append(
-                (
-                    self._by_level.get(level, []),
-                    True,
-                    lambda s: self.equivalents.get(s.level or "", {}).get(framework) == notation,
-                )
-            )
+        for wanted in levels:
+            filters.append((self._by_level.get(wanted, []), True, self._level_test(*wanted)))
         if subsector:
             filters.append((self._by_subsector.get(subsector, []), True, lambda s: s.subsector == subsector))
         if field:
             filters.append((self._by_field.get(field, []), True, lambda s: any(f.startswith(field) for f in s.fields)))
+        if body:
+            filters.append((self._by_body.get(body, []), True, lambda s: s.body == body))
+        if region:
+            filters.append((self._by_region.get(region, []), True, lambda s: region in s.regions))
         indexed = [f for f in filters if f[0] is not None]
         chosen = min(indexed, key=lambda f: len(f[0] or ())) if indexed else None
         candidates: Sequence[int] = (chosen[0] or []) if chosen else range(len(self.summaries))
@@ -257,6 +328,9 @@ class SearchIndex:
         if not tests:
             return candidates
         return [i for i in candidates if all(test(self.summaries[i]) for test in tests)]
+
+    def _level_test(self, framework: str, notation: str) -> Callable[[Summary], bool]:
+        return lambda s: self.equivalents.get(s.level or "", {}).get(framework) == notation
 
     def _containing(self, needle: str) -> tuple[list[int] | None, bool]:
         """Return the positions of the summaries whose folded text may contain ``needle``, in order, and whether

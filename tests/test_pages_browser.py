@@ -90,7 +90,7 @@ def test_search_from_home_then_switch_language_keeping_the_page(page: Any, site:
     page.keyboard.press("Enter")
     page.wait_for_url("**/qualifications?q=technicien")
     assert "certification(s)" in page.locator("[role=status]").inner_text()
-    results = page.locator("main table tbody tr")
+    results = page.locator("ol.hits > li")
     assert results.count() > 1
 
     page.get_by_role("link", name="العربية").click()
@@ -98,10 +98,10 @@ def test_search_from_home_then_switch_language_keeping_the_page(page: Any, site:
     parts = urlsplit(page.url)
     assert parts.path == "/qualifications" and parse_qs(parts.query) == {"q": ["technicien"], "lang": ["ar"]}
     assert page.get_attribute("html", "dir") == "rtl"
-    assert page.locator("main table tbody tr").count() == results.count()
+    assert page.locator("ol.hits > li").count() == results.count()
     assert "شهادة" in page.locator("[role=status]").inner_text()
 
-    page.locator("main table tbody tr a").first.click()  # the language is kept without lang= in the link
+    page.locator("ol.hits a.title").first.click()  # the language is kept without lang= in the link
     page.wait_for_load_state()
     assert "/id/qualification/" in page.url and "lang=" not in page.url
     assert page.get_attribute("html", "lang") == "ar"
@@ -140,3 +140,26 @@ def test_the_screenshots_are_there(page: Any, site: str) -> None:
     page.goto(site + "/?lang=ar")
     path = screenshot(page, "walk-home-ar")
     assert path.stat().st_size > 10_000 and Path(path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_search_facet_next_page_and_a_qualification(page: Any, site: str) -> None:
+    page.goto(site + "/?lang=en")
+    page.get_by_label("Search the register").first.fill("technicien")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url("**/qualifications?q=technicien")
+    facet = page.locator("#facet-cnc + ul a", has_text="Level 5")
+    count = int(facet.locator("xpath=following-sibling::span[@class='count']").inner_text())
+    facet.click()
+    page.wait_for_url("**cnc=5**")
+    assert page.locator("[role=status]").inner_text().startswith(f"{count} qualification(s)")
+    first_page = page.locator("ol.hits a.title").all_inner_texts()
+    assert count > 20 and len(first_page) == 20
+    page.get_by_role("link", name="Next").click()
+    page.wait_for_url("**page=2**")
+    second_page = page.locator("ol.hits a.title").all_inner_texts()
+    assert len(second_page) == count - 20 and not set(second_page) & set(first_page)
+    assert all("CNC 5" in badges for badges in page.locator("ol.hits ul.badges").all_inner_texts())
+    page.locator("ol.hits a.title").first.click()
+    page.wait_for_load_state()
+    assert "/id/qualification/" in page.url and page.get_attribute("html", "lang") == "en"
+    assert page.outside == []

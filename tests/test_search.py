@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from cnc_graph.errors import InputError
+from cnc_graph.facets import search_facets
 from cnc_graph.search import SearchIndex, Summary, normalise
 from cnc_graph.store.embedded import OxigraphStore
 
@@ -90,3 +92,81 @@ def test_the_search_finds_something(index: SearchIndex) -> None:
     assert expected_codes(index, "technicien", None, None, None)
     assert expected_codes(index, None, "cnc:5", None, None)
     assert expected_codes(index, None, None, None, "06")
+
+
+OFPPT = "https://w3id.org/cnc-ma/organisation/ofppt"
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"body": OFPPT},
+        {"body": OFPPT, "q": "technicien"},
+        {"levels": ("cnc:5", "eqf:5")},
+        {"levels": ("cnc:5", "eqf:6")},  # no CNC 5 qualification is placed at EQF 6: nothing
+        {"level": "cnc:5", "levels": ("acqf:6",), "body": OFPPT},
+    ],
+    ids=str,
+)
+def test_body_and_several_levels_filter_as_testing_every_summary_does(index: SearchIndex, filters: dict) -> None:
+    wanted = [index.graph.level(x) for x in (filters.get("level"), *filters.get("levels", ())) if x]
+    needle = normalise(filters.get("q") or "")
+
+    def matches(s: Summary) -> bool:
+        levels = index.equivalents.get(s.level or "", {})
+        return (
+            (not needle or needle in s.folded)
+            and all(levels.get(w.framework) == w.notation for w in wanted)
+            and ("body" not in filters or s.body == filters["body"])
+        )
+
+    expected = [s.code for s in index.summaries if matches(s)]
+    assert found_codes(index, **filters) == expected
+
+
+def test_a_region_filter_finds_the_qualifications_offered_there(index: SearchIndex) -> None:
+    offered = [s for s in index.summaries if s.regions]
+    assert offered, "the shipped inventory names at least one region"
+    region = next(iter(offered[0].regions))
+    assert found_codes(index, region=region) == [s.code for s in index.summaries if region in s.regions]
+    assert index.labels[region], "the region is named"
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar", "en"])
+def test_sorting_by_title_follows_the_folded_title_in_the_language(index: SearchIndex, lang: str) -> None:
+    items = index.search("technicien", lang=lang, size=100, sort="title").items
+    titles = [normalise(str(i["title"])) for i in items]
+    assert titles == sorted(titles) and len(titles) > 10
+    assert {i["code"] for i in items} == set(found_codes(index, q="technicien"))
+
+
+def test_sorting_by_level_puts_lower_cnc_levels_first(index: SearchIndex) -> None:
+    items = index.search(size=100, sort="level").items
+    levels = [int(str(i["level"]["cnc"])) for i in items if i["level"]]  # type: ignore[index]
+    assert levels == sorted(levels) and levels[0] < levels[-1]
+
+
+def test_an_unknown_sort_is_an_input_error(index: SearchIndex) -> None:
+    with pytest.raises(InputError, match="sort"):
+        index.search(sort="random")
+
+
+def test_items_name_their_sub_sector(index: SearchIndex) -> None:
+    item = index.search("OFPPT-TS-TDI", lang="ar").items[0]
+    assert item["subsector"] == "vocational-training"
+    assert item["subsector_label"] == "التكوين المهني" and item["subsector_label_lang"] == "ar"
+
+
+def test_facets_count_the_hits_of_the_search(built_store: OxigraphStore, index: SearchIndex) -> None:
+    facets = search_facets(built_store, "en", q="technicien")
+    hits = [index.summaries[i] for i in index.hits("technicien")]
+    assert sum(v.count for v in facets["subsector"]) == len(hits)
+    by_level = {v.value: v.count for v in facets["cnc"]}
+    assert by_level == {n: sum(1 for s in hits if index.equivalents[s.level or ""]["cnc"] == n) for n in by_level}
+    assert [v.value for v in facets["cnc"]] == sorted(by_level, key=int)
+    bodies = {v.value: v for v in facets["body"]}
+    assert bodies[OFPPT].count == sum(1 for s in hits if s.body == OFPPT)
+    assert bodies[OFPPT].label_lang == "fr"  # the body is named in French only: a marked fallback
+    assert {v.label for v in facets["field"]} >= {"Information and Communication Technologies (ICTs)"}
+    narrowed = search_facets(built_store, "en", q="technicien", levels=("cnc:5",))
+    assert [v.value for v in narrowed["cnc"]] == ["5"] and narrowed["cnc"][0].count == by_level["5"]

@@ -1,10 +1,10 @@
-"""The HTML pages that are not a resource's own representation: home, the register's search, the frameworks."""
+"""The HTML pages that are not a resource's own representation: home and the frameworks."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from api.deps import get_language, get_settings, get_store
@@ -13,7 +13,6 @@ from api.rendering import local_path, render_page
 from api.routes.frameworks import list_frameworks
 from cnc_graph.compare.levels import index_for
 from cnc_graph.labels import pick
-from cnc_graph.search import search_index
 from cnc_graph.settings import Settings
 from cnc_graph.store.protocol import GraphStore
 
@@ -66,29 +65,3 @@ def frameworks_page(
         frameworks.append(entry | {"ladder": ladder})
     title = message("frameworks.title", lang).text
     return _page(request, "frameworks.html", lang, section="frameworks", title=title, frameworks=frameworks)
-
-
-@router.get("/qualifications", response_class=HTMLResponse, summary="Search page")
-def qualifications_page(
-    request: Request,
-    *,
-    q: Annotated[str | None, Query(max_length=200)] = None,
-    level: Annotated[str | None, Query(max_length=30)] = None,
-    subsector: Annotated[str | None, Query(max_length=40)] = None,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    lang: Annotated[str, Depends(get_language)],
-    store: Annotated[GraphStore, Depends(get_store)],
-) -> HTMLResponse:
-    """Return the register's search page (the same search as the API)."""
-    result = search_index(store).search(q, level or None, subsector or None, None, lang, page, 50)
-    return _page(
-        request,
-        "qualifications.html",
-        lang,
-        section="register",
-        title=message("search.title", lang).text,
-        q=q or "",
-        level=level or "",
-        total=result.total,
-        items=result.items,
-    )
