@@ -20,6 +20,7 @@ from api.routes import (
     frameworks,
     linked_data,
     pages,
+    qualification_page,
     qualifications,
     register,
     registrations,
@@ -74,7 +75,8 @@ def create_app(
     )
     app.add_middleware(KeepLanguage)
     app.add_middleware(HeadAsGet)  # outermost: every layer below sees a GET
-    routers = (sparql, frameworks, qualifications, compare, linked_data, dumps, registrations, service, pages, register)
+    routers = [sparql, frameworks, qualifications, compare, linked_data, dumps, registrations, service, pages, register]
+    routers.append(qualification_page)
     for module in routers:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

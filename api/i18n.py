@@ -37,6 +37,8 @@ def _flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
         name = f"{prefix}{key}"
         if isinstance(value, Mapping):
             flat.update(_flatten(value, name + "."))
+        elif isinstance(value, list):  # a list (the months) is numbered from 1
+            flat.update(_flatten({str(n): item for n, item in enumerate(value, 1)}, name + "."))
         else:
             flat[name] = str(value)
     return flat
@@ -56,6 +58,32 @@ def message(key: str, lang: str, values: Mapping[str, object] | None = None, fol
         if found is not None:
             return Message(found.format(**values) if values else found, candidate)
     return Message(key, None)
+
+
+PLURAL_EXTRA = ("two", "few", "many")  # plural forms some languages have beside one and other (CLDR)
+
+
+def plural_category(n: int, lang: str) -> str:
+    """Return the CLDR plural category of ``n`` in ``lang`` (one, two, few, many or other)."""
+    if lang == "ar":
+        if n == 1:
+            return "one"
+        if n == 2:
+            return "two"
+        if 3 <= n % 100 <= 10:
+            return "few"
+        return "many" if 11 <= n % 100 <= 99 else "other"
+    if lang == "fr":
+        return "one" if n in (0, 1) else "other"
+    return "one" if n == 1 else "other"
+
+
+def counted(key: str, n: int, lang: str) -> Message:
+    """Return the text of ``key`` for ``n`` things: ``key.{category}`` of ``n`` in ``lang``, else ``key.other``."""
+    category = plural_category(n, lang)
+    if f"{key}.{category}" not in catalogue(lang):
+        category = "other"
+    return message(f"{key}.{category}", lang, {"n": n})
 
 
 def language_links(request: Request, current: str) -> list[dict[str, object]]:

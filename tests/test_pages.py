@@ -289,3 +289,64 @@ def test_a_query_with_markup_is_reflected_as_text(client: TestClient) -> None:
     assert 'value="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in html
     for link in parse(html).tags["a"]:
         assert "<" not in (link.get("href") or "")
+
+
+# --- a qualification's page --------------------------------------------------------------------
+
+
+def _row(html: str, framework: str) -> str:
+    table = html.split('<table class="levels">', 1)[1].split("</table>", 1)[0]
+    return next(row for row in table.split("<tr")[1:] if framework in row)
+
+
+@pytest.mark.parametrize("path", ["/qualifications/ING-ENSAM-GM", "/id/qualification/ING-ENSAM-GM"])
+def test_a_qualification_page_shows_its_levels_everywhere_with_the_evidence(client: TestClient, path: str) -> None:
+    html = client.get(path + "?lang=en", headers=BROWSER).text
+    own = _row(html, "National Qualifications Framework (Morocco)")
+    assert 'href="/id/framework/cnc/level/7"' in own and "level given by the card" in own
+    eqf = _row(html, "European Qualifications Framework")
+    assert 'href="/id/framework/eqf/level/7"' in eqf and "close" in eqf and "skos:closeMatch" in eqf
+    record = re.search(r'href="(/id/mapping/cnc-eqf/\d+)"', eqf).group(1)  # type: ignore[union-attr]
+    evidence = client.get(record + "?lang=en", headers=BROWSER)
+    assert evidence.status_code == 200 and "confidence" in evidence.text.lower()
+    confidence = re.search(r"(\d+) %", eqf).group(1)  # type: ignore[union-attr]
+    data = client.get("/api/compare/levels", params={"level": "cnc:7", "to": "eqf"}).json()
+    assert round(data["matches"][0]["confidence"] * 100) == int(confidence)
+    derived = _row(html, "professional qualifications (France)")
+    assert "derived along the path" in derived and derived.count("/id/mapping/") == 2
+
+
+@pytest.mark.parametrize(
+    ("lang", "duration", "date"),
+    [("fr", "5 ans", "7 juin 2004"), ("en", "5 years", "7 June 2004"), ("ar", "5 سنوات", "7 يونيو 2004")],
+)
+def test_a_qualification_page_words_its_values_in_the_language(
+    client: TestClient, lang: str, duration: str, date: str
+) -> None:
+    html = client.get(f"/qualifications/ING-ENSAM-GM?lang={lang}", headers=BROWSER).text
+    shown = " ".join(parse(html).text)
+    assert duration in shown and date in shown
+    assert "P5Y" not in shown and "2004-06-07" not in shown
+    assert {"fr": "Fès-Meknès", "en": "Fez-Meknes", "ar": "فاس - مكناس"}[lang] in shown  # the region by its label
+    assert "higher-education" not in shown  # the sub-sector by its label, not its key
+
+
+def test_a_qualification_page_links_esco_sources_and_downloads(client: TestClient) -> None:
+    html = client.get("/qualifications/OFPPT-TS-TDI?lang=fr", headers=BROWSER).text
+    links = {a.get("href"): a for a in parse(html).tags["a"]}
+    esco = [h for h in links if h and h.startswith("http://data.europa.eu/esco/")]
+    assert any("/skill/" in h for h in esco) and any("/occupation/" in h for h in esco)
+    assert all(links[h].get("rel") == "external" for h in esco)
+    assert "https://acqf.africa/resources/nqf-inventory/countries/morocco" in links
+    for fmt, media in (("jsonld", "application/ld+json"), ("ttl", "text/turtle")):
+        href = f"/api/qualifications/OFPPT-TS-TDI?format={fmt}"
+        assert href in links
+        assert client.get(href).headers["content-type"].startswith(media)
+    comparable = html.split('id="comparable"', 1)[1].split("</section>", 1)[0]
+    assert comparable.count("/id/qualification/") == 5 and "même niveau CNC" in comparable
+
+
+def test_an_unknown_qualification_page_is_a_404_page(client: TestClient) -> None:
+    response = client.get("/qualifications/NOPE-1?lang=en", headers=BROWSER)
+    assert response.status_code == 404 and "Page not found" in response.text
+    assert client.get("/qualifications/not a code", headers=BROWSER).status_code in (400, 404)

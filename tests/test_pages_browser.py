@@ -163,3 +163,20 @@ def test_search_facet_next_page_and_a_qualification(page: Any, site: str) -> Non
     page.wait_for_load_state()
     assert "/id/qualification/" in page.url and page.get_attribute("html", "lang") == "en"
     assert page.outside == []
+
+
+def test_from_a_qualification_to_its_eqf_level_and_the_evidence(page: Any, site: str) -> None:
+    page.goto(site + "/qualifications/OFPPT-TS-TDI?lang=en")
+    row = page.locator("table.levels tr", has_text="European Qualifications Framework")
+    assert "close" in row.inner_text()
+    row.get_by_role("link", name="mapping cnc-eqf/5").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/id/mapping/cnc-eqf/5")
+    assert "closeMatch" in page.content() and page.get_attribute("html", "lang") == "en"
+    page.go_back()
+    page.locator("table.levels tr", has_text="European Qualifications Framework").get_by_role(
+        "link", name="Level 5"
+    ).click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/id/framework/eqf/level/5")
+    assert page.outside == []

@@ -6,16 +6,21 @@ HTML for browsers, JSON-LD, Turtle, N-Triples or RDF/XML on request (``Accept`` 
 
 from __future__ import annotations
 
+import re
+
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from api.deps import get_language, get_settings, get_store
 from api.negotiation import choose_rdf
 from api.rendering import described_response
+from api.routes.qualification_page import qualification_page
 from cnc_graph.publish.describe import describe_resource
 from cnc_graph.rdf.jsonld import context
 from cnc_graph.settings import Settings
 from cnc_graph.store.protocol import GraphStore
+
+QUALIFICATION_PATH = re.compile(r"qualification/([A-Z0-9][A-Z0-9-]{0,63})")
 
 router = APIRouter(tags=["linked data"])
 
@@ -57,6 +62,9 @@ def dereference(
 ) -> Response:
     """Return what the graph says about ``{base}{path}``; 404 (problem+json) if nothing."""
     chosen = choose_rdf(request, default="jsonld")
+    qualification = QUALIFICATION_PATH.fullmatch(path)
+    if chosen == "html" and qualification:
+        return qualification_page(request, store, settings, qualification.group(1), lang)
     iri = settings.base_iri + path
     return described_response(
         request, store, "id", iri, lambda: describe_resource(store, iri), lambda _: path, chosen, settings, lang

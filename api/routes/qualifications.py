@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from api.deps import get_language, get_settings, get_store
 from api.negotiation import choose_rdf
 from api.rendering import described_response, term_value
+from api.routes.qualification_page import qualification_page
 from cnc_graph.compare.qualifications import comparable_qualifications
 from cnc_graph.labels import pick
 from cnc_graph.publish.describe import describe_qualification
@@ -77,6 +78,8 @@ def get_qualification(
 ) -> Response:
     """Return the qualification's card: JSON-LD (with the published context) by default, by `Accept` otherwise."""
     chosen = choose_rdf(request, default="jsonld")
+    if chosen == "html":
+        return qualification_page(request, store, settings, code, lang)
     subject = f"{settings.base_iri}qualification/{code}"
 
     def title_of(triples: list[ox.Triple]) -> str:

@@ -105,7 +105,7 @@ def field_match(a: set[str], b: set[str]) -> str:
 FIELD_SCORE = {"detailed": 1.0, "narrow": 0.7, "broad": 0.4, "none": 0.0, "unknown": 0.0}
 
 
-def _levels_everywhere(store: GraphStore, index: GraphIndex, levels: set[str], lang: str) -> dict[str, object]:
+def levels_everywhere(store: GraphStore, index: GraphIndex, levels: set[str], lang: str) -> dict[str, object]:
     """Return a qualification's own level(s) and the matching levels in every other framework."""
     result: dict[str, object] = {}
     for iri in sorted(levels):
@@ -195,7 +195,7 @@ def _profile(store: GraphStore, features: Features, lang: str, index: GraphIndex
         "code": features.code,
         "title": title,
         "title_lang": title_lang,
-        "levels": _levels_everywhere(store, index, features.levels, lang),
+        "levels": levels_everywhere(store, index, features.levels, lang),
         "learning_outcomes": [
             {"id": iri, "statement": pick(texts, lang)[0], "lang": pick(texts, lang)[1]}
             for iri, texts in sorted(outcomes.items(), key=lambda kv: _outcome_order(kv[0]))
@@ -264,6 +264,8 @@ def comparable_qualifications(
                 "field": field_name,
                 "skills_jaccard": skills,
                 "occupations_jaccard": occupations,
+                "shared_skills": len(me.skills & other.skills),
+                "shared_occupations": len(me.occupations & other.occupations),
                 "reason": "; ".join(reasons),
             }
         )
