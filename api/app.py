@@ -17,6 +17,7 @@ from api.rendering import STATIC
 from api.routes import (
     compare,
     dumps,
+    framework_pages,
     frameworks,
     linked_data,
     pages,
@@ -76,7 +77,7 @@ def create_app(
     app.add_middleware(KeepLanguage)
     app.add_middleware(HeadAsGet)  # outermost: every layer below sees a GET
     routers = [sparql, frameworks, qualifications, compare, linked_data, dumps, registrations, service, pages, register]
-    routers.append(qualification_page)
+    routers += [qualification_page, framework_pages]
     for module in routers:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -70,5 +70,7 @@ def test_the_html_card_keeps_its_own_title_on_each_route(store: OxigraphStore, s
     html = {"Accept": "text/html"}
     by_id = client.get(f"/id/qualification/{item['code']}", headers=html).text
     by_code = client.get(f"/api/qualifications/{item['code']}", params={"lang": "fr"}, headers=html).text
-    assert f"<title>{escape('qualification/' + item['code'])}" in by_id
+    # Both routes now show the qualification's page, titled by the qualification (not by the IRI's path).
+    assert f"<title>{escape(item['title'])}" in by_id
     assert f"<title>{escape(item['title'])}" in by_code
+    assert "<title>qualification/" not in by_id

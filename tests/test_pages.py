@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from html import escape
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlsplit
 
@@ -15,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.i18n import catalogue
 from cnc_graph.build import build
 from cnc_graph.iris import DCT
 from cnc_graph.settings import Settings
@@ -23,7 +25,8 @@ from tests.conftest import BASE
 
 BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 PAGES = ["/", "/frameworks", "/qualifications", "/qualifications?q=technicien", "/sparql", "/dumps"]
-PAGES += ["/id/qualification/OFPPT-TS-TDI", "/id/framework/cnc/level/5"]
+PAGES += ["/id/qualification/OFPPT-TS-TDI", "/id/framework/cnc/level/5", "/qualifications/ING-ENSAM-GM"]
+PAGES += ["/frameworks/cnc", "/frameworks/eqf/levels/6", "/id/framework/acqf", "/qualifications?q=technicien&cnc=5"]
 HOSTILE = "<script>alert('x')</script> \"quoted\" \u202eevil\u202c & <b>bold</b>"
 HOSTILE_CODE = "OFPPT-TS-TDI"
 
@@ -74,7 +77,7 @@ def test_every_page_is_in_the_layout_in_each_language(client: TestClient, path: 
     navs = {nav.get("class"): nav for nav in page.tags["nav"]}
     assert {"main", "languages"} <= set(navs)
     assert len(page.tags["main"]) == 1 and len(page.tags["h1"]) == 1
-    current = [a for a in page.tags["a"] if a.get("aria-current") == "true"]
+    current = [a for a in page.tags["a"] if a.get("aria-current") == "true" and a.get("hreflang")]
     assert [a["hreflang"] for a in current] == [lang]
 
 
@@ -350,3 +353,56 @@ def test_an_unknown_qualification_page_is_a_404_page(client: TestClient) -> None
     response = client.get("/qualifications/NOPE-1?lang=en", headers=BROWSER)
     assert response.status_code == 404 and "Page not found" in response.text
     assert client.get("/qualifications/not a code", headers=BROWSER).status_code in (400, 404)
+
+
+@pytest.mark.parametrize("path", PAGES)
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_no_interface_text_of_another_language_leaks_into_a_page(client: TestClient, path: str, lang: str) -> None:
+    html = client.get(path + ("&" if "?" in path else "?") + f"lang={lang}", headers=BROWSER).text
+    said = set(catalogue(lang).values())
+    for key, french in catalogue("fr").items():
+        if len(french) >= 20 and " " in french and french not in said and "{" not in french:  # phrases, not words
+            assert escape(french, quote=False) not in html, (key, french)
+
+
+# --- frameworks and levels ---------------------------------------------------------------------------
+
+
+def test_a_level_page_shows_its_descriptors_and_the_missing_ones_with_why(client: TestClient) -> None:
+    html = client.get("/frameworks/cnc/levels/8?lang=en", headers=BROWSER).text
+    own = html.split('id="descriptors"', 1)[1].split("</section>", 1)[0]
+    assert "Ability to work with peers" in own  # the Communication descriptor, from the ACQF inventory
+    assert own.count("text not available") == 3  # complexity, autonomy, adaptability: not retrieved
+    assert 'href="/frameworks/cnc#missing"' in own
+    framework = client.get("/frameworks/cnc?lang=en", headers=BROWSER).text
+    missing = framework.split('id="missing"', 1)[1].split("</section>", 1)[0]
+    assert "levels 1 to 7" in missing and "https://acqf.africa/resources/nqf-inventory/countries/morocco" in framework
+
+
+def test_a_level_page_shows_every_match_with_its_evidence_and_both_descriptors(client: TestClient) -> None:
+    html = client.get("/frameworks/cnc/levels/6?lang=en", headers=BROWSER).text
+    data = client.get("/api/compare/levels", params={"level": "cnc:6", "to": "eqf"}).json()["matches"][0]
+    articles = html.split('<article class="match"')[1:]
+    eqf = next(a for a in articles if "European Qualifications Framework" in a)
+    assert f'href="/frameworks/eqf/levels/{data["level"]["notation"]}"' in eqf
+    assert f"{round(data['confidence'] * 100)} %" in eqf and "skos:closeMatch" in eqf
+    assert 'href="/id/mapping/cnc-eqf/6"' in eqf and "Proposal (CNC Graph" in eqf
+    assert all(s in eqf for s in data["source"])
+    side = eqf.split('<div class="side-by-side">', 1)[1]
+    assert side.count("<section>") == 2 and "advanced knowledge" in side  # EQF 6's knowledge descriptor
+    frameworks = {a.split("</h3>", 1)[0] for a in articles}
+    assert len(frameworks) == len(articles) >= 4  # one match per other framework
+
+
+@pytest.mark.parametrize("path", ["/frameworks/nope", "/frameworks/cnc/levels/99", "/id/framework/cnc/level/99"])
+def test_an_unknown_framework_or_level_is_a_404_page(client: TestClient, path: str) -> None:
+    response = client.get(path + "?lang=fr", headers=BROWSER)
+    assert response.status_code == 404 and "Page introuvable" in response.text
+
+
+def test_the_frameworks_page_links_every_level_page(client: TestClient) -> None:
+    html = client.get("/frameworks?lang=en", headers=BROWSER).text
+    hrefs = set(re.findall(r'href="(/frameworks/[a-z0-9-]+/levels/[^"]+)"', html))
+    assert len(hrefs) >= 8 + 8 + 10
+    for href in sorted(hrefs)[:12]:
+        assert client.get(href, headers=BROWSER).status_code == 200, href

@@ -26,7 +26,8 @@ PAGE_KINDS = {
     "frameworks": "/frameworks",
     "search": "/qualifications?q=technicien",
     "qualification": "/id/qualification/OFPPT-TS-TDI",
-    "level": "/id/framework/cnc/level/5",
+    "framework": "/frameworks/cnc",
+    "level": "/frameworks/cnc/levels/6",
     "sparql": "/sparql",
     "data": "/dumps",
     "error": "/no/such/page",
@@ -179,4 +180,5 @@ def test_from_a_qualification_to_its_eqf_level_and_the_evidence(page: Any, site:
     ).click()
     page.wait_for_load_state()
     assert page.url.endswith("/id/framework/eqf/level/5")
+    assert page.locator("article.match").count() >= 4  # the EQF level's page shows its matches
     assert page.outside == []

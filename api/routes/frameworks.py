@@ -29,7 +29,8 @@ def _framework_dict(store: GraphStore, key: str, lang: str) -> dict[str, object]
     }
 
 
-def _levels(store: GraphStore, key: str, lang: str) -> list[dict[str, object]]:
+def levels_with_descriptors(store: GraphStore, key: str, lang: str) -> list[dict[str, object]]:
+    """Return the levels of framework ``key`` in order, each with its descriptor per domain (missing ones marked)."""
     index = index_for(store)
     index.framework(key)
     descriptors: dict[str, list[dict[str, object]]] = defaultdict(list)
@@ -86,7 +87,7 @@ def list_levels(
 ) -> dict[str, object]:
     """Return a framework and its levels in order, each with its descriptor per domain (missing ones marked)."""
     index_for(store).framework(key)
-    return {"framework": _framework_dict(store, key, lang), "levels": _levels(store, key, lang)}
+    return {"framework": _framework_dict(store, key, lang), "levels": levels_with_descriptors(store, key, lang)}
 
 
 @router.get("/{key}/levels/{notation}", summary="One level with its descriptors")
@@ -98,7 +99,7 @@ def get_level(
 ) -> dict[str, object]:
     """Return one level with its descriptors per domain; 404 for an unknown framework or level."""
     level = index_for(store).level(f"{key}:{notation}")
-    for entry in _levels(store, key, lang):
+    for entry in levels_with_descriptors(store, key, lang):
         if entry["id"] == level.iri:
             return entry | {"framework_label": _framework_dict(store, key, lang)["label"]}
     raise AssertionError("level listed by the index but not by the descriptors query")

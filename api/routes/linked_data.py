@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from api.deps import get_language, get_settings, get_store
 from api.negotiation import choose_rdf
 from api.rendering import described_response
+from api.routes.framework_pages import framework_page, level_page
 from api.routes.qualification_page import qualification_page
 from cnc_graph.publish.describe import describe_resource
 from cnc_graph.rdf.jsonld import context
@@ -21,6 +22,7 @@ from cnc_graph.settings import Settings
 from cnc_graph.store.protocol import GraphStore
 
 QUALIFICATION_PATH = re.compile(r"qualification/([A-Z0-9][A-Z0-9-]{0,63})")
+FRAMEWORK_PATH = re.compile(r"framework/([a-z0-9-]{1,20})(?:/level/([A-Za-z0-9.-]{1,10}))?")
 
 router = APIRouter(tags=["linked data"])
 
@@ -65,6 +67,12 @@ def dereference(
     qualification = QUALIFICATION_PATH.fullmatch(path)
     if chosen == "html" and qualification:
         return qualification_page(request, store, settings, qualification.group(1), lang)
+    framework = FRAMEWORK_PATH.fullmatch(path)
+    if chosen == "html" and framework:
+        key, notation = framework.groups()
+        if notation is None:
+            return framework_page(request, store, settings, key, lang)
+        return level_page(request, store, settings, key, notation, lang)
     iri = settings.base_iri + path
     return described_response(
         request, store, "id", iri, lambda: describe_resource(store, iri), lambda _: path, chosen, settings, lang

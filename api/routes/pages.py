@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import get_language, get_settings, get_store
 from api.i18n import message
-from api.rendering import local_path, render_page
+from api.rendering import render_page
 from api.routes.frameworks import list_frameworks
 from cnc_graph.compare.levels import index_for
 from cnc_graph.labels import pick
@@ -59,7 +59,7 @@ def frameworks_page(
                     "notation": level.notation,
                     "label": label,
                     "label_lang": label_lang,
-                    "href": local_path(level.iri, settings.base_iri),
+                    "href": f"/frameworks/{level.framework}/levels/{level.notation}",
                 }
             )
         frameworks.append(entry | {"ladder": ladder})
