@@ -16,6 +16,7 @@ from api.problems import install_problem_handlers
 from api.rendering import STATIC
 from api.routes import (
     compare,
+    compare_pages,
     dumps,
     framework_pages,
     frameworks,
@@ -77,7 +78,7 @@ def create_app(
     app.add_middleware(KeepLanguage)
     app.add_middleware(HeadAsGet)  # outermost: every layer below sees a GET
     routers = [sparql, frameworks, qualifications, compare, linked_data, dumps, registrations, service, pages, register]
-    routers += [qualification_page, framework_pages]
+    routers += [qualification_page, framework_pages, compare_pages]
     for module in routers:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -38,7 +38,7 @@ def test_every_key_a_template_asks_for_is_in_the_catalogues() -> None:
     for path in TEMPLATES.glob("*.html"):
         asked |= set(re.findall(r"""\bt\(\s*["']([a-z_.0-9]+)["']\s*[,)]""", path.read_text(encoding="utf-8")))
     assert asked, "no t(...) call found: the check would pass vacuously"
-    asked |= {f"nav.{key}" for key in ("register", "frameworks", "sparql", "data", "api")}  # t("nav." ~ key)
+    asked |= {f"nav.{key}" for key in ("register", "frameworks", "compare", "sparql", "data", "api")}  # t("nav." ~ key)
     assert sorted(asked - set(catalogue("fr"))) == []
 
 

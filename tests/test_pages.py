@@ -27,6 +27,7 @@ BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;
 PAGES = ["/", "/frameworks", "/qualifications", "/qualifications?q=technicien", "/sparql", "/dumps"]
 PAGES += ["/id/qualification/OFPPT-TS-TDI", "/id/framework/cnc/level/5", "/qualifications/ING-ENSAM-GM"]
 PAGES += ["/frameworks/cnc", "/frameworks/eqf/levels/6", "/id/framework/acqf", "/qualifications?q=technicien&cnc=5"]
+PAGES += ["/compare/levels?from=cnc&to=acqf", "/compare/qualifications?a=OFPPT-TS-TDI&b=BTS-DSI"]
 HOSTILE = "<script>alert('x')</script> \"quoted\" \u202eevil\u202c & <b>bold</b>"
 HOSTILE_CODE = "OFPPT-TS-TDI"
 
@@ -406,3 +407,60 @@ def test_the_frameworks_page_links_every_level_page(client: TestClient) -> None:
     assert len(hrefs) >= 8 + 8 + 10
     for href in sorted(hrefs)[:12]:
         assert client.get(href, headers=BROWSER).status_code == 200, href
+
+
+# --- comparisons -----------------------------------------------------------------------------------
+
+
+def test_compare_levels_cnc_eqf_draws_eight_lines_each_linked_to_its_evidence(client: TestClient) -> None:
+    html = client.get("/compare/levels?from=cnc&to=eqf&lang=en", headers=BROWSER).text
+    svg = html.split("<svg", 1)[1].split("</svg>", 1)[0]
+    lines = re.findall(
+        r'<a href="([^"]+)" aria-label="([^"]+)">\s*<line class="hit"[^>]*>\s*<line class="map (\w+)', svg
+    )
+    assert len(lines) == 8
+    assert {href for href, _, _ in lines} == {f"/id/mapping/cnc-eqf/{n}" for n in range(1, 9)}
+    assert all(relation == "closeMatch" for _, _, relation in lines)
+    assert any(label == "Level 5 to Level 5: close, confidence 70 %" for _, label, _ in lines)
+    assert 'role="group" aria-labelledby="svg-title"' in html and '<title id="svg-title">' in svg and "<desc" in svg
+    table = html.split('id="table"', 1)[1].split("</table>", 1)[0]
+    assert table.count("<tr>") == 8 + 1  # the header row and one per mapping
+    for href, _, _ in lines[:2]:
+        assert client.get(href, headers=BROWSER).status_code == 200
+
+
+def test_compare_levels_marks_derived_mappings_and_links_the_path(client: TestClient) -> None:
+    html = client.get("/compare/levels?from=cnc&to=fr-nqf&lang=en", headers=BROWSER).text
+    assert html.count('class="map closeMatch derived"') == 8
+    assert '<bdi dir="ltr">cnc-eqf/5 → fr-nqf-eqf/5</bdi>' in html  # the path of records, through the EQF
+    assert 'href="/frameworks/cnc/levels/5#matches"' in html  # where the derived match is explained
+
+
+def test_compare_levels_in_arabic_starts_from_the_right(client: TestClient) -> None:
+    html = client.get("/compare/levels?from=cnc&to=eqf&lang=ar", headers=BROWSER).text
+    first = re.search(r'<line class="map[^"]*" x1="([\d.]+)" y1="[\d.]+" x2="([\d.]+)"', html)
+    assert first is not None and float(first.group(1)) > float(first.group(2))
+
+
+@pytest.mark.parametrize("query", ["from=cnc&to=cnc", "from=nope&to=eqf", "from=cnc&to=NOPE!"])
+def test_compare_levels_refuses_bad_frameworks(client: TestClient, query: str) -> None:
+    response = client.get(f"/compare/levels?{query}&lang=en", headers=BROWSER)
+    assert response.status_code == 400 and "Bad request" in response.text
+
+
+def test_compare_qualifications_side_by_side(client: TestClient) -> None:
+    html = client.get("/compare/qualifications?a=OFPPT-TS-TDI&b=BTS-DSI&lang=en", headers=BROWSER).text
+    data = client.get("/api/compare/qualifications", params={"a": "OFPPT-TS-TDI", "b": "BTS-DSI"}).json()
+    assert 'href="/qualifications/OFPPT-TS-TDI"' in html and 'href="/qualifications/BTS-DSI"' in html
+    shared = data["skills"]["shared"]
+    assert shared and all(s["id"] in html for s in shared)
+    assert f"{len(shared)} shared out of" in html
+    assert "2 years" in html and "same level (CNC)" in html
+    picker = html.split('<select id="b" name="b">', 1)[1].split("</select>", 1)[0]
+    assert picker.count("<option") == 10 and '<option value="BTS-DSI" selected>' in picker
+
+
+def test_compare_qualifications_without_a_second_lists_the_comparable_ones(client: TestClient) -> None:
+    html = client.get("/compare/qualifications?a=OFPPT-TS-TDI&lang=fr", headers=BROWSER).text
+    assert html.count("/compare/qualifications?a=OFPPT-TS-TDI&amp;b=") == 10
+    assert client.get("/compare/qualifications?a=NOPE-1&lang=fr", headers=BROWSER).status_code == 404

@@ -28,6 +28,8 @@ PAGE_KINDS = {
     "qualification": "/id/qualification/OFPPT-TS-TDI",
     "framework": "/frameworks/cnc",
     "level": "/frameworks/cnc/levels/6",
+    "compare-levels": "/compare/levels?from=cnc&to=eqf",
+    "compare-qualifications": "/compare/qualifications?a=OFPPT-TS-TDI&b=BTS-DSI",
     "sparql": "/sparql",
     "data": "/dumps",
     "error": "/no/such/page",
@@ -181,4 +183,30 @@ def test_from_a_qualification_to_its_eqf_level_and_the_evidence(page: Any, site:
     page.wait_for_load_state()
     assert page.url.endswith("/id/framework/eqf/level/5")
     assert page.locator("article.match").count() >= 4  # the EQF level's page shows its matches
+    assert page.outside == []
+
+
+def test_compare_levels_cnc_eqf_shows_eight_lines_that_lead_to_the_evidence(page: Any, site: str) -> None:
+    page.goto(site + "/?lang=en")
+    page.get_by_role("link", name="Compare", exact=True).click()
+    page.wait_for_load_state()
+    assert page.locator("svg line.map").count() == 8
+    line = page.locator("svg line.map").nth(3)
+    box = line.bounding_box()
+    assert box is not None and box["width"] > 100  # drawn across, between the two ladders
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # on the line, as a person would
+    page.wait_for_url("**/id/mapping/cnc-eqf/*")
+
+
+def test_compare_two_qualifications_picking_the_second(page: Any, site: str) -> None:
+    page.goto(site + "/qualifications/OFPPT-TS-TDI?lang=fr")
+    page.locator("#comparable").locator("xpath=..").get_by_role("link", name="comparer").first.click()
+    page.wait_for_load_state()
+    assert "/compare/qualifications?a=OFPPT-TS-TDI&b=" in page.url
+    first_b = page.url.rsplit("=", 1)[-1]
+    page.select_option("#b", index=1)
+    page.get_by_role("button", name="Afficher").click()
+    page.wait_for_load_state()
+    assert page.url.rsplit("=", 1)[-1] != first_b
+    assert page.locator("table.compare th[scope=col] a").count() == 2
     assert page.outside == []
