@@ -11,12 +11,13 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from api.middleware import BodySizeLimit, HeadAsGet, KeepLanguage
+from api.middleware import BodySizeLimit, HeadAsGet, KeepLanguage, SecurityHeaders
 from api.problems import install_problem_handlers
 from api.rendering import STATIC
 from api.routes import (
     compare,
     compare_pages,
+    docs,
     dumps,
     framework_pages,
     frameworks,
@@ -61,7 +62,14 @@ def create_app(
         if runner is not None:
             runner.close()
 
-    app = FastAPI(title="CNC Graph", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="CNC Graph",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc are ours (api.routes.docs): their assets are served from /static/
+        redoc_url=None,
+    )
     app.state.settings = settings
     app.state.store = store
     app.state.dumps_dir = dumps_dir
@@ -76,9 +84,10 @@ def create_app(
         expose_headers=["X-CNC-Results-Truncated", "X-CNC-Cache", "ETag", "Location"],
     )
     app.add_middleware(KeepLanguage)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(HeadAsGet)  # outermost: every layer below sees a GET
     routers = [sparql, frameworks, qualifications, compare, linked_data, dumps, registrations, service, pages, register]
-    routers += [qualification_page, framework_pages, compare_pages]
+    routers += [qualification_page, framework_pages, compare_pages, docs]
     for module in routers:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

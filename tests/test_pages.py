@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from html import escape
+from html import escape, unescape
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlsplit
 
@@ -17,9 +17,11 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.i18n import catalogue
+from api.rendering import STATIC
 from cnc_graph.build import build
 from cnc_graph.iris import DCT
 from cnc_graph.settings import Settings
+from cnc_graph.sparql.examples import examples
 from cnc_graph.store.embedded import OxigraphStore
 from tests.conftest import BASE
 
@@ -28,6 +30,7 @@ PAGES = ["/", "/frameworks", "/qualifications", "/qualifications?q=technicien", 
 PAGES += ["/id/qualification/OFPPT-TS-TDI", "/id/framework/cnc/level/5", "/qualifications/ING-ENSAM-GM"]
 PAGES += ["/frameworks/cnc", "/frameworks/eqf/levels/6", "/id/framework/acqf", "/qualifications?q=technicien&cnc=5"]
 PAGES += ["/compare/levels?from=cnc&to=acqf", "/compare/qualifications?a=OFPPT-TS-TDI&b=BTS-DSI"]
+PAGES += ["/docs", "/redoc"]
 HOSTILE = "<script>alert('x')</script> \"quoted\" \u202eevil\u202c & <b>bold</b>"
 HOSTILE_CODE = "OFPPT-TS-TDI"
 
@@ -201,6 +204,45 @@ def test_every_asset_of_a_page_is_served_here(client: TestClient) -> None:
         assert not re.search(
             r"""(src|href)=["']?(https?:)?//""", client.get(path, headers=BROWSER).text.split("</head>")[0]
         )
+
+
+@pytest.mark.parametrize(
+    ("path", "bundle"), [("/docs", "swagger-ui/swagger-ui-bundle.js"), ("/redoc", "redoc/redoc.standalone.js")]
+)
+def test_the_api_docs_are_served_from_here(client: TestClient, path: str, bundle: str) -> None:
+    page = parse(client.get(path + "?lang=ar", headers=BROWSER).text)
+    scripts = [t["src"] for t in page.tags["script"] if t.get("src")]
+    assert f"/static/vendor/{bundle}" in scripts and "/static/docs.js" in scripts
+    viewer = next(d for d in page.tags["div"] if d.get("id") == "api-docs")
+    assert viewer["data-spec"] == "/openapi.json" and (viewer["lang"], viewer["dir"]) == ("en", "ltr")
+    assert any(a.get("href") == "/openapi.json" for a in page.tags["a"])  # readable without JavaScript
+    folder = STATIC / "vendor" / bundle.split("/")[0]
+    assert (folder / "LICENSE").stat().st_size > 500 and (folder / "package.json").exists()
+    assert client.get("/openapi.json").json()["info"]["title"] == "CNC Graph"
+
+
+def test_the_sparql_page_offers_each_example_in_its_language_and_as_a_file(client: TestClient) -> None:
+    page = client.get("/sparql?lang=ar", headers=BROWSER).text
+    for example in examples():
+        assert unescape(example.title("ar")[0]) in unescape(page)
+        query_file = client.get(f"/sparql/examples/{example.key}.rq")
+        assert query_file.headers["content-type"].startswith("application/sparql-query")
+        assert query_file.text.splitlines()[1] == f"BASE <{BASE}>"
+        assert all(f"PREFIX {p}: <" in query_file.text for p in example.prefixes())
+        assert client.get("/sparql", params={"query": query_file.text}).status_code == 200
+    assert client.get("/sparql/examples/nothing.rq", headers=BROWSER).status_code == 404
+    assert 'src="/static/vendor/yasgui/yasgui.min.js"' in page and "/static/vendor/yasgui/yasgui.min.css" in page
+
+
+def test_pages_forbid_loading_from_elsewhere(client: TestClient) -> None:
+    for path in ["/", "/docs", "/sparql", "/no/such/page"]:
+        headers = client.get(path, headers=BROWSER).headers
+        policy = dict(part.strip().split(" ", 1) for part in headers["content-security-policy"].split(";"))
+        assert policy["default-src"] == "'self'" and policy["object-src"] == "'none'", path
+        assert "script-src" not in policy  # scripts fall back to 'self': no inline script, nothing from elsewhere
+        assert headers["x-content-type-options"] == "nosniff"
+    api = client.get("/api/frameworks").headers
+    assert "content-security-policy" not in api and api["x-content-type-options"] == "nosniff"
 
 
 @pytest.mark.parametrize(

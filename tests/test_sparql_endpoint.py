@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from html import escape
+from html import unescape
 from pathlib import Path
 from xml.dom.minidom import Document
 
@@ -32,10 +32,11 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 
 from api.app import create_app
-from api.routes.sparql import EXAMPLES, TRUNCATED_HEADER
+from api.routes.sparql import TRUNCATED_HEADER
 from cnc_graph.errors import InputError, QueryTimeout
 from cnc_graph.settings import Settings
 from cnc_graph.sparql.evaluate import only_public_graphs
+from cnc_graph.sparql.examples import examples
 from cnc_graph.sparql.runner import InlineQueryRunner, QueryRunner, make_query_runner
 from cnc_graph.sparql.workers import ProcessQueryRunner
 from cnc_graph.store.embedded import OxigraphStore
@@ -657,11 +658,11 @@ def test_missing_query_is_400_except_for_a_browser(live: Endpoint) -> None:
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
     assert '<textarea id="query" name="query"' in page.text
-    assert all(escape(title) in page.text for title, _ in EXAMPLES)
+    assert all(e.title("fr")[0] in unescape(page.text) for e in examples())  # French: no Accept-Language
     head, body = page.text.split("</head>")
     assert '<link rel="stylesheet" href="/static/cnc.css">' in head and '<script src="/static/sparql.js">' in body
     assert "//" not in "".join(re.findall(r'(?:src|href)="([^"]*)"', head))  # every asset is our own
-    assert len(EXAMPLES) >= 6
+    assert len(examples()) >= 6
 
 
 def test_browser_query_gets_an_html_table(live: Endpoint) -> None:
@@ -683,9 +684,10 @@ def test_browser_query_gets_an_html_table(live: Endpoint) -> None:
 
 def test_example_queries_all_run(live: Endpoint) -> None:
     """Every example of the query page is a valid read-only query (on this small store, results may be empty)."""
-    for title, query in EXAMPLES:
-        response = live.get(query)
-        assert response.status_code == 200, (title, response.text)
+    for example in examples():  # as written (the endpoint declares the prefixes) and with its declarations
+        for query in (example.query, example.declared(BASE)):
+            response = live.get(query)
+            assert response.status_code == 200, (example.key, response.text)
 
 
 def test_service_and_updates_are_refused(live: Endpoint) -> None:
@@ -702,7 +704,8 @@ def test_service_and_updates_are_refused(live: Endpoint) -> None:
 def test_example_queries_answer_on_the_shipped_graph(built_store: OxigraphStore) -> None:
     """On the graph built from the shipped data, each example returns rows (through the memory runner)."""
     runner = InlineQueryRunner(built_store, timeout_s=20, result_limit=RESULT_LIMIT)
-    for title, query in EXAMPLES:
+    for example in examples():
+        title, query = example.key, example.declared(built_store.base_iri)
         output = runner.run(query, ["application/sparql-results+json", "application/n-triples"])
         if output.kind == "select":
             assert json.loads(output.body)["results"]["bindings"], title

@@ -41,9 +41,10 @@ from fastapi.responses import HTMLResponse, Response
 from api.deps import get_settings, page_language
 from api.negotiation import accepted_media
 from api.problems import error_problem, problem
-from api.rendering import render_page
-from cnc_graph.errors import CncError, ContentTooLarge, InputError, StoreError, UnsupportedMediaType
+from api.rendering import local_path, render_page
+from cnc_graph.errors import CncError, ContentTooLarge, InputError, NotFound, StoreError, UnsupportedMediaType
 from cnc_graph.iris import PREFIXES
+from cnc_graph.sparql.examples import examples
 from cnc_graph.sparql.results import CSV as TEXT_CSV
 from cnc_graph.sparql.results import (
     GRAPH_MEDIA_TYPES,
@@ -94,96 +95,6 @@ FORMATS: dict[str, list[str]] = {
     "rdf": [RDF_XML],
     "html": ["text/html"],
 }
-
-#: The examples of the query page: (title, query). Prefixes in ``cnc_graph.iris.PREFIXES`` are
-#: declared by the endpoint, and relative IRIs resolve against the base IRI.
-EXAMPLES: list[tuple[str, str]] = [
-    (
-        "Frameworks and their number of levels",
-        """SELECT ?framework ?key (SAMPLE(?name) AS ?label) (COUNT(DISTINCT ?level) AS ?levels)
-WHERE {
-  ?framework a cnc:Framework ; skos:notation ?key .
-  OPTIONAL { ?framework skos:prefLabel ?name FILTER(LANGMATCHES(LANG(?name), "en")) }
-  OPTIONAL { ?level a cnc:Level ; skos:inScheme ?framework }
-}
-GROUP BY ?framework ?key
-ORDER BY ?key""",
-    ),
-    (
-        "CNC level descriptors, by level and domain",
-        """SELECT ?level ?domain ?text
-WHERE {
-  ?l a cnc:Level ; skos:inScheme <framework/cnc> ; cnc:levelNumber ?level ; cnc:hasDescriptor ?d .
-  ?d cnc:descriptorDomain/skos:prefLabel ?domain ; cnc:descriptorText ?text .
-  FILTER(LANGMATCHES(LANG(?domain), "en"))
-}
-ORDER BY ?level ?domain""",
-    ),
-    (
-        "Qualifications at CNC level 5, titles in French and Arabic",
-        """SELECT ?code ?title_fr ?title_ar ?subsector
-WHERE {
-  ?q a cnc:Qualification ; cnc:code ?code ; cnc:level <framework/cnc/level/5> ;
-     cnc:subSector/skos:notation ?subsector .
-  OPTIONAL { ?q dct:title ?title_fr FILTER(LANG(?title_fr) = "fr") }
-  OPTIONAL { ?q dct:title ?title_ar FILTER(LANG(?title_ar) = "ar") }
-}
-ORDER BY ?subsector ?code""",
-    ),
-    (
-        "CNC → EQF level mappings, with confidence and justification",
-        """SELECT ?cnc ?relation ?eqf ?confidence ?justification ?comment
-WHERE {
-  ?m a cnc:MappingRecord ;
-     cnc:mappingSubject ?cnc ; cnc:mappingPredicate ?relation ; cnc:mappingObject ?eqf ;
-     cnc:mappingJustification ?justification .
-  ?cnc skos:inScheme <framework/cnc> .
-  ?eqf skos:inScheme <framework/eqf> .
-  OPTIONAL { ?m cnc:confidence ?confidence }
-  OPTIONAL { ?m rdfs:comment ?comment }
-}
-ORDER BY ?cnc""",
-    ),
-    (
-        "Qualifications that share ESCO skills",
-        """SELECT ?a ?b (COUNT(DISTINCT ?skill) AS ?shared) (SAMPLE(?label) AS ?example_skill)
-WHERE {
-  ?a a cnc:Qualification ; cnc:relatedSkill ?skill .
-  ?b a cnc:Qualification ; cnc:relatedSkill ?skill .
-  FILTER(STR(?a) < STR(?b))
-  OPTIONAL { ?skill skos:prefLabel ?label FILTER(LANGMATCHES(LANG(?label), "en")) }
-}
-GROUP BY ?a ?b
-ORDER BY DESC(?shared)
-LIMIT 50""",
-    ),
-    (
-        "Number of qualifications per sub-sector and CNC level",
-        """SELECT ?subsector ?level (COUNT(DISTINCT ?q) AS ?qualifications)
-WHERE {
-  ?q a cnc:Qualification ; cnc:subSector/skos:notation ?subsector .
-  OPTIONAL { ?q cnc:level/skos:notation ?level }
-}
-GROUP BY ?subsector ?level
-ORDER BY ?subsector ?level""",
-    ),
-    (
-        "ESCO occupations linked from the inventory",
-        """SELECT ?occupation (SAMPLE(?name) AS ?label) (COUNT(DISTINCT ?q) AS ?qualifications)
-WHERE {
-  ?q a cnc:Qualification ; cnc:relatedOccupation ?occupation .
-  OPTIONAL { ?occupation skos:prefLabel ?name FILTER(LANGMATCHES(LANG(?name), "en")) }
-}
-GROUP BY ?occupation
-ORDER BY DESC(?qualifications)""",
-    ),
-    (
-        "Everything said about CNC level 5 (CONSTRUCT)",
-        """CONSTRUCT { <framework/cnc/level/5> ?p ?o }
-WHERE { <framework/cnc/level/5> ?p ?o }""",
-    ),
-]
-
 
 def get_query_runner(request: Request) -> QueryRunner:
     """Return the application's query runner (``app.state.query_runner``)."""
@@ -348,6 +259,24 @@ async def sparql_options() -> Response:
     return Response(status_code=204, headers={"Allow": ALLOW})
 
 
+@router.get(
+    "/sparql/examples/{key}.rq",
+    summary="One example question of the query page, as a SPARQL query file",
+    response_class=Response,
+    responses={200: {"content": {SPARQL_QUERY: {}}}, 404: {"description": "No example of that name"}},
+)
+def sparql_example(request: Request, key: str) -> Response:
+    """Return the example ``key`` with its ``BASE`` and ``PREFIX`` lines, runnable on any SPARQL 1.1 endpoint."""
+    found = next((e for e in examples() if e.key == key), None)
+    if found is None:
+        raise NotFound(f"no example query {key!r}; the examples are: {', '.join(e.key for e in examples())}")
+    settings = get_settings(request)
+    base = getattr(getattr(request.app.state, "store", None), "base_iri", settings.base_iri)
+    title = found.titles["en"]
+    body = f"# {title}\n" + found.declared(base)
+    return Response(body, media_type=f"{SPARQL_QUERY}; charset=utf-8")
+
+
 async def _answer(request: Request, pairs: list[tuple[str, str]], direct: str | None, method: str) -> Response:
     """Run the one query of a request and return its result (or the page, or the problem)."""
     accept = accepted_media(request.headers.get("accept"), specific_first=True)
@@ -444,25 +373,39 @@ def _page(
     """Return the self-contained query page: form, examples, and the results or the error, if any."""
     settings = get_settings(request)
     lang = page_language(request)
+    base = getattr(getattr(request.app.state, "store", None), "base_iri", settings.base_iri)
+    shown = []
+    for example in examples():
+        title, title_lang = example.title(lang)
+        shown.append(
+            {
+                "key": example.key,
+                "title": title,
+                "title_lang": title_lang,
+                "topic": example.topic,
+                "query": example.declared(base),
+                "file": f"/sparql/examples/{example.key}.rq",
+            }
+        )
     return render_page(
         request,
         "sparql.html",
         lang,
         section="sparql",
         path=request.url.path,
-        base=getattr(getattr(request.app.state, "store", None), "base_iri", settings.base_iri),
-        query=query if query is not None else EXAMPLES[0][1],
+        base=base,
+        query=query if query is not None else shown[0]["query"],
         timeout_s=f"{settings.query_timeout_s:g}",
         result_limit=settings.result_limit,
-        prefixes=list(PREFIXES),
+        prefixes=PREFIXES,
         format_choices=_FORMAT_CHOICES,
-        examples=EXAMPLES,
+        examples=shown,
         error=error,
-        results=None if output is None else _results(output),
+        results=None if output is None else _results(output, base),
     )
 
 
-def _results(output: QueryOutput) -> dict[str, object]:
+def _results(output: QueryOutput, base: str) -> dict[str, object]:
     """Return the results as table rows of terms (or the boolean of an ASK) for the page."""
     if output.kind == "ask":
         return {"boolean": str(json.loads(output.body)["boolean"]).lower()}
@@ -470,11 +413,11 @@ def _results(output: QueryOutput) -> dict[str, object]:
         document = json.loads(output.body)
         names: list[str] = document["head"]["vars"]
         bindings = document["results"]["bindings"]
-        rows = [[_json_term(binding.get(name)) for name in names] for binding in bindings]
+        rows = [[_json_term(binding.get(name), base) for name in names] for binding in bindings]
     else:
         names = ["subject", "predicate", "object"]
         triples = [q.triple for q in ox.parse(output.body, format=ox.RdfFormat.N_TRIPLES)]
-        rows = [[_ox_term(t.subject), _ox_term(t.predicate), _ox_term(t.object)] for t in triples]
+        rows = [[_ox_term(t.subject, base), _ox_term(t.predicate, base), _ox_term(t.object, base)] for t in triples]
     return {"boolean": None, "names": names, "rows": rows, "truncated": output.truncated}
 
 
@@ -485,8 +428,10 @@ def _short(iri: str) -> str:
     return iri
 
 
-def _iri(iri: str) -> dict[str, object]:
-    return {"kind": "iri", "value": iri, "short": _short(iri), "link": iri.startswith(("http://", "https://"))}
+def _iri(iri: str, base: str) -> dict[str, object]:
+    """An IRI cell: ours link to their page here (``/id/…``), others to themselves when they are web IRIs."""
+    href = local_path(iri, base) if iri.startswith(base) else iri if iri.startswith(("http://", "https://")) else None
+    return {"kind": "iri", "value": iri, "short": _short(iri), "link": href}
 
 
 def _literal(value: str, language: str | None, datatype: str | None) -> dict[str, object]:
@@ -494,23 +439,23 @@ def _literal(value: str, language: str | None, datatype: str | None) -> dict[str
     return {"kind": "literal", "value": value, "suffix": suffix}
 
 
-def _json_term(term: dict[str, Any] | None) -> dict[str, object] | None:
+def _json_term(term: dict[str, Any] | None, base: str) -> dict[str, object] | None:
     if term is None:
         return None
     kind = term["type"]
     if kind == "uri":
-        return _iri(term["value"])
+        return _iri(term["value"], base)
     if kind == "bnode":
         return {"kind": "bnode", "value": term["value"]}
     if kind in ("literal", "typed-literal"):
         return _literal(term["value"], term.get("xml:lang"), term.get("datatype"))
     value = term["value"]
-    return {"kind": "triple"} | {k: _json_term(value[k]) for k in ("subject", "predicate", "object")}
+    return {"kind": "triple"} | {k: _json_term(value[k], base) for k in ("subject", "predicate", "object")}
 
 
-def _ox_term(term: Any) -> dict[str, object]:
+def _ox_term(term: Any, base: str) -> dict[str, object]:
     if isinstance(term, ox.NamedNode):
-        return _iri(term.value)
+        return _iri(term.value, base)
     if isinstance(term, ox.BlankNode):
         return {"kind": "bnode", "value": term.value}
     if isinstance(term, ox.Literal):
