@@ -39,3 +39,14 @@ def percent(value: object) -> str:
         return f"{round(float(str(value)) * 100):d} %"
     except ValueError:
         return str(value)
+
+
+def size_text(n_bytes: int, lang: str) -> str:
+    """Return a file size in the units and decimal mark of ``lang`` ("1,4 Mo", "1.4 MB", "1.4 ميغابايت")."""
+    for unit, scale in (("gb", 1e9), ("mb", 1e6), ("kb", 1e3)):
+        if n_bytes >= scale:
+            number = f"{n_bytes / scale:.1f}"
+            if lang == "fr":
+                number = number.replace(".", ",")
+            return message(f"size.{unit}", lang, {"n": number}).text
+    return counted("size.bytes", n_bytes, lang).text

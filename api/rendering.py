@@ -16,6 +16,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from api.i18n import DIRECTION, language_links, message
+from cnc_graph.iris import PREFIXES
 from cnc_graph.labels import pick
 from cnc_graph.publish.serialise import serialise
 from cnc_graph.rdf.syntaxes import SYNTAXES
@@ -139,6 +140,14 @@ def described_response(
 def term_value(term: ox.NamedNode | ox.BlankNode | ox.Triple) -> str:
     """Return the IRI or blank-node id of a subject (the N-Triples text of a quoted triple)."""
     return str(term) if isinstance(term, ox.Triple) else term.value
+
+
+def short_iri(iri: str) -> str:
+    """Return ``prefix:name`` for an IRI in one of the declared namespaces, else the IRI itself."""
+    for prefix, namespace in PREFIXES.items():
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"{prefix}:{iri[len(namespace) :]}"
+    return iri
 
 
 def local_path(iri: str, base: str) -> str:

@@ -234,6 +234,35 @@ def test_the_sparql_page_offers_each_example_in_its_language_and_as_a_file(clien
     assert 'src="/static/vendor/yasgui/yasgui.min.js"' in page and "/static/vendor/yasgui/yasgui.min.css" in page
 
 
+def test_the_data_page_describes_every_dump_with_its_files(client: TestClient) -> None:
+    html = client.get("/dumps?lang=en", headers=BROWSER).text
+    page = parse(html)
+    catalogue = ox.Store()
+    catalogue.load(client.get("/dumps", headers={"accept": "text/turtle"}).content, format=ox.RdfFormat.TURTLE)
+    counts = {
+        row["d"].value: int(row["n"].value)
+        for row in catalogue.query(
+            "SELECT ?d ?n WHERE { ?s <http://rdfs.org/ns/void#dataDump> ?d ; <http://rdfs.org/ns/void#triples> ?n }"
+        )
+    }
+    files = [a["href"] for a in page.tags["a"] if "download" in a]
+    assert sorted(files) == sorted(counts)  # every distribution of the DCAT description, and only those
+    for href in files[:6]:
+        download = client.get(href)
+        assert download.status_code == 200
+        size = len(download.content)
+        shown = f"{size} bytes" if size < 1000 else f"{size / 1000:.1f} kB" if size < 1e6 else f"{size / 1e6:.1f} MB"
+        assert shown in html, (href, shown)
+    text = " ".join(page.text)
+    assert "CC BY 4.0" in text and "Framework: National Qualifications Framework (Morocco)" in text
+    assert "Inventory: Vocational training" in text and "Inventory: organisations (awarding bodies, providers)" in text
+    licences = [a["href"] for a in page.tags["a"] if a.get("rel") == "license"]
+    assert licences and licences[0].startswith("https://creativecommons.org/licenses/by/4.0")
+    assert page.tags["time"][0]["datetime"][:4].isdigit()  # the last build, as a date in words beside it
+    french = client.get("/dumps?lang=fr", headers=BROWSER).text
+    assert " ko" in french and "Dernière modification" in french
+
+
 def test_pages_forbid_loading_from_elsewhere(client: TestClient) -> None:
     for path in ["/", "/docs", "/sparql", "/no/such/page"]:
         headers = client.get(path, headers=BROWSER).headers

@@ -11,16 +11,20 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import FileResponse, Response
 
 from api.deps import get_settings, get_store, page_language
+from api.formatting import date_text, size_text
 from api.i18n import message
 from api.negotiation import choose_rdf
-from api.rendering import render_page
+from api.rendering import render_page, short_iri
+from api.routes.frameworks import list_frameworks
 from cnc_graph.errors import NotFound
+from cnc_graph.labels import pick
+from cnc_graph.publish.catalog import LICENCE, dump_keys
 from cnc_graph.publish.catalog import catalog as dump_catalog
-from cnc_graph.publish.catalog import dump_keys
 from cnc_graph.publish.dumps import dump_name, write_dump
 from cnc_graph.publish.serialise import serialise
 from cnc_graph.rdf.query_files import select, value
 from cnc_graph.rdf.syntaxes import SYNTAXES
+from cnc_graph.search import search_index
 from cnc_graph.settings import Settings
 from cnc_graph.store.generation import public_generation
 from cnc_graph.store.protocol import GraphStore
@@ -47,15 +51,7 @@ def list_dumps(
     chosen = choose_rdf(request, default="jsonld")
     url = str(request.url_for("list_dumps"))
     if chosen == "html":
-        listed = [
-            {"key": key, "count": count, "links": [(s, f"{url}/{dump_name(key, s)}") for s in ("nt", "ttl", "jsonld")]}
-            for key, count in dump_keys(store, settings.base_iri).items()
-        ]
-        lang = page_language(request)
-        page = render_page(
-            request, "dumps.html", lang, section="data", title=message("dumps.title", lang).text, dumps=listed
-        )
-        return Response(page, media_type="text/html", headers={"Vary": "Accept, Accept-Language, Cookie"})
+        return _data_page(request, store, settings, url)
     triples = dump_catalog(store, settings.base_iri, url)
     return Response(
         serialise(triples, chosen, settings, str(request.url_for("jsonld_context"))),
@@ -79,13 +75,87 @@ def get_dump(
     keys = {dump_name(key, syntax): key for key in offered}
     if name not in keys:
         raise NotFound(f"no dump called « {name} »; see /dumps")
-    # The folder is named after the store's state, so a rebuilt or changed graph never serves an old dump.
+    path = ensure_dump(request, store, settings, keys[name], syntax)
+    return FileResponse(path, media_type=SYNTAXES[syntax].media_type, filename=name)
+
+
+def ensure_dump(request: Request, store: GraphStore, settings: Settings, key: str | None, syntax: str) -> FsPath:
+    """Return the dump file of graph ``key`` (None: the whole graph) in ``syntax``, writing it if it is missing.
+
+    The folder is named after the store's state, so a rebuilt or changed graph never serves an old dump.
+    """
+    offered = dump_keys(store, settings.base_iri)
     built = select(store, "build_info")
-    sizes = sorted((str(key), count) for key, count in offered.items())
+    sizes = sorted((str(k), count) for k, count in offered.items())
     state = f"{public_generation(store)}|{built and value(built[0]['modified'])}|{sizes}"
-    folder = dumps_dir(request) / hashlib.sha1(state.encode()).hexdigest()[:16]
-    path = folder / name
+    path = dumps_dir(request) / hashlib.sha1(state.encode()).hexdigest()[:16] / dump_name(key, syntax)
     with _LOCK:
         if not path.exists():
-            write_dump(store, path, syntax, keys[name], settings)
-    return FileResponse(path, media_type=SYNTAXES[syntax].media_type, filename=name)
+            write_dump(store, path, syntax, key, settings)
+    return path
+
+
+SYNTAX_NAMES = {"nt": "N-Triples", "ttl": "Turtle", "jsonld": "JSON-LD"}
+
+
+def _graph_label(
+    key: str | None, lang: str, frameworks: dict[str, dict[str, object]], labels: dict[str, dict[str, str]]
+) -> dict[str, str]:
+    """What a dump holds, in words: the whole graph, a framework by its name, an inventory by its sub-sector."""
+    if key is None:
+        return {"text": message("dumps.whole", lang).text, "lang": lang}
+    kind, _, rest = key.partition("/")
+    if kind == "framework" and rest in frameworks:
+        entry = frameworks[rest]
+        return {"text": message("dumps.kind.framework", lang, {"name": entry["label"]}).text, "lang": lang}
+    if kind == "inventory" and rest in labels:
+        name, _ = pick(labels[rest], lang)
+        return {"text": message("dumps.kind.inventory", lang, {"name": name}).text, "lang": lang}
+    if key in ("framework/isced-f", "inventory/organisations"):
+        kind = rest  # not a framework of levels, not a sub-sector: each has its own wording
+    found = message(f"dumps.kind.{kind.replace('-', '_')}", lang, {"name": rest})
+    return {"text": found.text if found.lang else key, "lang": found.lang or "und"}
+
+
+def _data_page(request: Request, store: GraphStore, settings: Settings, url: str) -> Response:
+    """Return the data page: the dataset (licence, last change, version, size) and every dump with its files."""
+    lang = page_language(request)
+    frameworks = {str(f["key"]): f for f in list_frameworks(store, lang)}
+    labels = search_index(store).labels
+    listed = []
+    for key, count in dump_keys(store, settings.base_iri).items():
+        files = []
+        for syntax in ("ttl", "nt", "jsonld"):
+            path = ensure_dump(request, store, settings, key, syntax)
+            files.append(
+                {
+                    "name": SYNTAX_NAMES[syntax],
+                    "href": f"{url}/{dump_name(key, syntax)}",
+                    "media_type": SYNTAXES[syntax].media_type,
+                    "size": size_text(path.stat().st_size, lang),
+                }
+            )
+        label = _graph_label(key, lang, frameworks, labels)
+        listed.append({"key": key, "label": label, "count": count, "files": files})
+    built = select(store, "build_info")
+    modified = str(value(built[0]["modified"])) if built and built[0]["modified"] is not None else None
+    classes = [
+        {"iri": str(value(row["class"])), "short": short_iri(str(value(row["class"]))), "n": int(value(row["n"]) or 0)}
+        for row in select(store, "class_partition")
+    ]
+    page = render_page(
+        request,
+        "dumps.html",
+        lang,
+        section="data",
+        title=message("dumps.title", lang).text,
+        dumps=listed,
+        licence=LICENCE,
+        modified=date_text(modified[:10], lang) if modified else None,
+        modified_iso=modified,
+        version=str(value(built[0]["version"])) if built and built[0]["version"] is not None else None,
+        classes=classes,
+        catalogue=url,
+        sparql=url.rsplit("/dumps", 1)[0] + "/sparql",
+    )
+    return Response(page, media_type="text/html", headers={"Vary": "Accept, Accept-Language, Cookie"})

@@ -41,7 +41,7 @@ from fastapi.responses import HTMLResponse, Response
 from api.deps import get_settings, page_language
 from api.negotiation import accepted_media
 from api.problems import error_problem, problem
-from api.rendering import local_path, render_page
+from api.rendering import local_path, render_page, short_iri
 from cnc_graph.errors import CncError, ContentTooLarge, InputError, NotFound, StoreError, UnsupportedMediaType
 from cnc_graph.iris import PREFIXES
 from cnc_graph.sparql.examples import examples
@@ -421,21 +421,14 @@ def _results(output: QueryOutput, base: str) -> dict[str, object]:
     return {"boolean": None, "names": names, "rows": rows, "truncated": output.truncated}
 
 
-def _short(iri: str) -> str:
-    for prefix, namespace in PREFIXES.items():
-        if iri.startswith(namespace) and len(iri) > len(namespace):
-            return f"{prefix}:{iri[len(namespace) :]}"
-    return iri
-
-
 def _iri(iri: str, base: str) -> dict[str, object]:
     """An IRI cell: ours link to their page here (``/id/…``), others to themselves when they are web IRIs."""
     href = local_path(iri, base) if iri.startswith(base) else iri if iri.startswith(("http://", "https://")) else None
-    return {"kind": "iri", "value": iri, "short": _short(iri), "link": href}
+    return {"kind": "iri", "value": iri, "short": short_iri(iri), "link": href}
 
 
 def _literal(value: str, language: str | None, datatype: str | None) -> dict[str, object]:
-    suffix = f"@{language}" if language else (f"^^{_short(datatype)}" if datatype else "")
+    suffix = f"@{language}" if language else (f"^^{short_iri(datatype)}" if datatype else "")
     return {"kind": "literal", "value": value, "suffix": suffix}
 
 
