@@ -263,6 +263,36 @@ def test_the_data_page_describes_every_dump_with_its_files(client: TestClient) -
     assert " ko" in french and "Dernière modification" in french
 
 
+def test_the_home_page_counts_lead_to_as_many_qualifications(client: TestClient) -> None:
+    page = parse(client.get("/?lang=en", headers=BROWSER).text)
+    cells = [a for a in page.tags["a"] if a["href"].startswith("/qualifications?") and "cnc=" in a["href"]]
+    assert len(cells) >= 10
+    text = "".join(page.text)
+    for link in cells:
+        listed = client.get(link["href"] + "&lang=en", headers=BROWSER).text
+        number = re.search(r"(\d+) qualification\(s\)", listed)
+        assert number is not None, link["href"]
+        shown = re.search(re.escape(link["href"].replace("&", "&amp;")) + r'">(\d+)</a>', client.get("/?lang=en").text)
+        assert shown is not None and shown.group(1) == number.group(1), link["href"]
+    total = re.search(r"(\d+) registered qualifications", text)
+    register = re.search(r"(\d+) qualification\(s\)", client.get("/qualifications?lang=en", headers=BROWSER).text)
+    assert total and register and total.group(1) == register.group(1)
+
+
+def test_the_home_page_says_what_the_cnc_is_with_its_sources(client: TestClient) -> None:
+    for lang, phrase in [("fr", "huit niveaux"), ("ar", "ثمانية مستويات"), ("en", "eight levels")]:
+        html = client.get(f"/?lang={lang}", headers=BROWSER).text
+        page = parse(html)
+        assert phrase in "".join(page.text)
+        sources = [a for a in page.tags["a"] if a.get("hreflang") and a["href"].startswith("https://")]
+        assert {urlsplit(a["href"]).hostname for a in sources} >= {"acqf.africa", "openspace.etf.europa.eu"}
+        assert "Un Cadre National des Certifications (CNC) est un outil" in unescape(html)  # the published definition
+    definition = client.get("/?lang=en", headers=BROWSER).text.split('class="definition"')[1].split("</blockquote>")[0]
+    assert "<bdi lang='fr'>" in definition and "class='fallback'" in definition  # French only, and marked so
+    for start in ["/qualifications", "/compare/levels?from=cnc&amp;to=eqf", "/sparql", "/docs"]:
+        assert f'href="{start}"' in client.get("/?lang=en", headers=BROWSER).text
+
+
 def test_pages_forbid_loading_from_elsewhere(client: TestClient) -> None:
     for path in ["/", "/docs", "/sparql", "/no/such/page"]:
         headers = client.get(path, headers=BROWSER).headers

@@ -46,7 +46,7 @@ def _texts(triples: list[ox.Triple], subject: str, predicate: str) -> dict[str, 
     return found
 
 
-def _about(store: GraphStore, key: str, lang: str) -> dict[str, object]:
+def framework_about(store: GraphStore, key: str, lang: str) -> dict[str, object]:
     """The framework's name, definition, sources and what its provenance note says is missing."""
     index = index_for(store)
     index.framework(key)  # NotFound for an unknown key
@@ -79,7 +79,7 @@ def _register_link(key: str, notation: str) -> str:
 
 def framework_page(request: Request, store: GraphStore, settings: Settings, key: str, lang: str) -> HTMLResponse:
     """Return the page of framework ``key``: what it is, its sources, its levels in order with their descriptors."""
-    about = _about(store, key, lang)
+    about = framework_about(store, key, lang)
     levels = levels_with_descriptors(store, key, lang)
     rows = [
         {
@@ -109,7 +109,7 @@ def level_page(
     """Return the page of one level: its descriptors, and every other framework's matching levels beside them."""
     index = index_for(store)
     level = index.level(f"{key}:{notation}")
-    about = _about(store, key, lang)
+    about = framework_about(store, key, lang)
     own = next(lv for lv in levels_with_descriptors(store, key, lang) if lv["id"] == level.iri)
     comment = pick(_texts(describe_resource(store, level.iri), level.iri, RDFS + "comment"), lang)
     matches = []
