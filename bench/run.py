@@ -578,6 +578,21 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
             f"/api/compare/qualifications?a={a}&b={b}" for a, b in zip(picks, picks[1:], strict=False)
         ],
     }
+    # The web pages over the same data as the JSON rows above, in the three languages; each is reported beside
+    # its JSON endpoint (PAGE_BESIDE). Qualification pages cycle over 200 codes: most are read for the first time.
+    langs = ("fr", "ar", "en")
+    pages = {
+        "search": [f"/qualifications?{urlencode({'q': w, 'lang': langs[i % 3]})}" for i, w in enumerate(words)]
+        + [f"/qualifications?cnc={lv}&page=2&lang={langs[lv % 3]}" for lv in range(1, 9)],
+        "qualification": [f"/qualifications/{c}?lang={langs[i % 3]}" for i, c in enumerate(picks)],
+        "level": [
+            f"/frameworks/{fw}/levels/{lv}?lang={lang}" for fw in ("cnc", "eqf") for lv in range(1, 9) for lang in langs
+        ],
+        "compare_levels": [
+            f"/compare/levels?from=cnc&to={fw}&lang={lang}" for fw in ("eqf", "acqf", "isced-2011") for lang in langs
+        ],
+    }
+    api["level"] = [f"/api/frameworks/{fw}/levels/{lv}" for fw in ("cnc", "eqf") for lv in range(1, 9)]
     queries = sparql_mix(codes, skills, DEFAULT_BASE_IRI)
     sparql_paths = [f"/sparql?query={quote(q)}" for q in queries]
     # /sparql is measured twice on the same mix and store: with the result cache as configured by default (the
@@ -596,6 +611,9 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
             # One warm-up pass builds the per-generation indexes (search, comparison) before timing.
             subprocess.run(["curl", "-s", "-o", "/dev/null", base + paths[0]], timeout=600, check=False)
             r[f"api_{name}"] = wrk(base, paths, work, name, args.duration, "application/json", log)
+        for name, paths in pages.items():
+            subprocess.run(["curl", "-s", "-o", "/dev/null", base + paths[0]], timeout=600, check=False)
+            r[f"page_{name}"] = wrk(base, paths, work, f"page-{name}", args.duration, "text/html", log)
         r["sparql_ours"] = sparql_ours(base, sparql_paths, work, "sparql", args.duration, log)
         r["serve_peak_mb"] = sampler.peak / 2**20
     # The same store directory, once the first server has exited (serve opens it read-write: one at a time).
@@ -684,6 +702,15 @@ def _ratio(num: float | None, den: float | None, over_num: float | None = None) 
 
 def _over(step: object) -> float | None:
     return step.get("over") if isinstance(step, dict) else None  # type: ignore[return-value]
+
+
+#: Each page row's JSON endpoint for the same data, measured in the same run.
+PAGE_BESIDE = {
+    "search": "search",
+    "qualification": "qualification",
+    "level": "level",
+    "compare_levels": "compare_levels",
+}
 
 
 def rows(r: dict[str, object]) -> list[list[str]]:
@@ -778,6 +805,28 @@ def rows(r: dict[str, object]) -> list[list[str]]:
                 base,
                 ratio,
                 f"p95 ≤ {target} ms" if target else "—",
+                verdict(ok),
+            ]
+        )
+    for name, beside in PAGE_BESIDE.items():
+        w, j = r.get(f"page_{name}") or {}, r.get(f"api_{beside}") or {}
+        if "p95_ms" in w:
+            ours = f"p50 {w['p50_ms']:.1f} ms, p95 {w['p95_ms']:.1f} ms, {w['rps']:.0f} req/s ({w['errors']} errors)"
+            ok = w["p95_ms"] <= 50 and not w["errors"]
+        else:
+            ours, ok = f"error: {w.get('error', '?')}", False
+        if "p95_ms" in j:
+            base = f"JSON {beside.replace('_', ' ')}: p95 {j['p95_ms']:.1f} ms, {j['rps']:.0f} req/s"
+            ratio = f"{w['p95_ms'] / j['p95_ms']:.2f}× the JSON p95" if "p95_ms" in w and j["p95_ms"] else "—"
+        else:
+            base, ratio = "—", "—"
+        out.append(
+            [
+                f"page {name.replace('_', ' ')} (HTML, fr/ar/en, 8 clients)",
+                ours,
+                base,
+                ratio,
+                "p95 ≤ 50 ms",
                 verdict(ok),
             ]
         )

@@ -27,6 +27,10 @@ ROWS = (
     "/sparql, fixed mix of 5 query shapes (8 clients), result cache off",
     "/sparql, same mix, result cache off",
     "peak RSS of `cnc-graph serve`",
+    "page search (HTML",
+    "page qualification (HTML",
+    "page level (HTML",
+    "page compare levels (HTML",
 )
 
 
@@ -51,4 +55,6 @@ def test_quick_benchmark_writes_a_table_with_every_row(tmp_path: Path) -> None:
     assert "hit ratio" in cached, cached  # X-CNC-Cache counted by wrk: the cache was in effect
     uncached = next(line for line in body if "/sparql, same mix, result cache off" in line)
     assert "the cache was not off" not in uncached and "hit ratio" not in uncached, uncached
+    for page in (line for line in body if line.startswith("| page ")):
+        assert "(0 errors)" in page and "× the JSON p95" in page, page  # every page answered, beside its JSON
     assert "## Run at N = 1,000" in text and "Python " in text and "pyshacl" in text

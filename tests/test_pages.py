@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from html import escape, unescape
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pyoxigraph as ox
@@ -30,7 +31,7 @@ PAGES = ["/", "/frameworks", "/qualifications", "/qualifications?q=technicien", 
 PAGES += ["/id/qualification/OFPPT-TS-TDI", "/id/framework/cnc/level/5", "/qualifications/ING-ENSAM-GM"]
 PAGES += ["/frameworks/cnc", "/frameworks/eqf/levels/6", "/id/framework/acqf", "/qualifications?q=technicien&cnc=5"]
 PAGES += ["/compare/levels?from=cnc&to=acqf", "/compare/qualifications?a=OFPPT-TS-TDI&b=BTS-DSI"]
-PAGES += ["/docs", "/redoc"]
+PAGES += ["/docs", "/redoc", "/id/ontology", "/id/organisation/cnc-graph"]
 HOSTILE = "<script>alert('x')</script> \"quoted\" \u202eevil\u202c & <b>bold</b>"
 HOSTILE_CODE = "OFPPT-TS-TDI"
 
@@ -291,6 +292,36 @@ def test_the_home_page_says_what_the_cnc_is_with_its_sources(client: TestClient)
     assert "<bdi lang='fr'>" in definition and "class='fallback'" in definition  # French only, and marked so
     for start in ["/qualifications", "/compare/levels?from=cnc&amp;to=eqf", "/sparql", "/docs"]:
         assert f'href="{start}"' in client.get("/?lang=en", headers=BROWSER).text
+
+
+def test_the_ontology_page_has_a_section_for_every_term(client: TestClient) -> None:
+    ontology = ox.Store()
+    ontology.load(path=str(Path(__file__).resolve().parent.parent / "ontology" / "cnc.ttl"))
+    names = {
+        row["t"].value.rsplit("#", 1)[1]
+        for row in ontology.query("SELECT ?t WHERE { ?t <http://www.w3.org/2000/01/rdf-schema#isDefinedBy> ?o }")
+    }
+    assert len(names) > 60
+    page = parse(client.get("/id/ontology?lang=fr", headers=BROWSER).text)
+    sections = {s["id"] for s in page.tags["section"] if s.get("class") == "term"}
+    assert sections == names  # /id/ontology#Qualification lands on the term
+    html = client.get("/id/ontology?lang=fr", headers=BROWSER).text
+    qualification = html.split('id="Qualification"')[1].split("</section>")[0]
+    assert "Certification" in qualification and "Sous-classe de" in qualification
+    assert 'href="http://data.europa.eu/snb/model/elm/Qualification"' in qualification  # alignment, linked
+    assert 'href="#awardingBody"' in qualification  # its properties, linked within the page
+    level = html.split('id="level"')[1].split("</section>")[0]
+    assert 'href="#Qualification"' in level and 'href="#Level"' in level  # domain and range
+    turtle = client.get("/id/ontology", headers={"accept": "text/turtle"})
+    assert turtle.headers["content-type"].startswith("text/turtle")  # the RDF is still there for machines
+
+
+def test_the_mapping_author_is_described_and_linked_from_the_evidence(client: TestClient) -> None:
+    author = client.get("/id/organisation/cnc-graph?lang=en", headers=BROWSER)
+    assert author.status_code == 200 and "open-source project" in author.text
+    level = client.get("/frameworks/cnc/levels/5?lang=en", headers=BROWSER).text
+    assert "Mapping author" in level and 'href="/id/organisation/cnc-graph"' in level
+    assert client.get("/id/organisation/cnc-graph", headers={"accept": "text/turtle"}).status_code == 200
 
 
 def test_pages_forbid_loading_from_elsewhere(client: TestClient) -> None:

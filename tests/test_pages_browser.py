@@ -32,6 +32,7 @@ PAGE_KINDS = {
     "compare-qualifications": "/compare/qualifications?a=OFPPT-TS-TDI&b=BTS-DSI",
     "sparql": "/sparql",
     "data": "/dumps",
+    "ontology": "/id/ontology",
     "error": "/no/such/page",
 }
 LANGUAGES = ["fr", "ar", "en"]

@@ -72,6 +72,12 @@ def framework_about(store: GraphStore, key: str, lang: str) -> dict[str, object]
     }
 
 
+def _name_of(store: GraphStore, iri: str, lang: str) -> tuple[str, str | None]:
+    """Return the name of a resource (its skos:prefLabel in ``lang`` or a fallback) and its language."""
+    name, name_lang = pick(_texts(describe_resource(store, iri), iri, SKOS + "prefLabel"), lang)
+    return (name, name_lang) if name else (iri.rsplit("/", 1)[-1], None)
+
+
 def _register_link(key: str, notation: str) -> str:
     name = REGISTER_FILTERS.get(key)
     return f"/qualifications?{name}={notation}" if name else f"/qualifications?level={key}:{notation}"
@@ -145,6 +151,10 @@ def level_page(
                         for edge in match.path
                     ],
                     "sources": match.sources,
+                    "authors": [
+                        {"href": local_path(a, settings.base_iri), "name": _name_of(store, a, lang)}
+                        for a in sorted({a for edge in match.path for a in edge.authors})
+                    ],
                     "descriptors": target.get("descriptors", []),
                 }
             )

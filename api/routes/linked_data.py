@@ -15,6 +15,7 @@ from api.deps import get_language, get_settings, get_store
 from api.negotiation import choose_rdf
 from api.rendering import described_response
 from api.routes.framework_pages import framework_page, level_page
+from api.routes.ontology_page import ontology_page
 from api.routes.qualification_page import qualification_page
 from cnc_graph.publish.describe import describe_resource
 from cnc_graph.rdf.jsonld import context
@@ -73,6 +74,8 @@ def dereference(
         if notation is None:
             return framework_page(request, store, settings, key, lang)
         return level_page(request, store, settings, key, notation, lang)
+    if chosen == "html" and path == "ontology":
+        return ontology_page(request, store, settings, lang)
     iri = settings.base_iri + path
     return described_response(
         request, store, "id", iri, lambda: describe_resource(store, iri), lambda _: path, chosen, settings, lang

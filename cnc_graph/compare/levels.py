@@ -78,6 +78,7 @@ class MappingEdge:
     comment: str | None
     mapping_set: str | None
     inverted: bool = False
+    authors: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Return the record as JSON-ready data."""
@@ -167,6 +168,7 @@ class GraphIndex:
                 sources=tuple(sorted(s for s in (value(row["sources"]) or "").split("|") if s)),
                 comment=value(row["comment"]),
                 mapping_set=value(row["set"]),
+                authors=tuple(sorted(a for a in (value(row["authors"]) or "").split("|") if a)),
             )
             self.edges[edge.subject].append(edge)
             self.edges[edge.object].append(
@@ -181,6 +183,7 @@ class GraphIndex:
                     edge.comment,
                     edge.mapping_set,
                     inverted=True,
+                    authors=edge.authors,
                 )
             )
 
