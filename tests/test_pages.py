@@ -324,6 +324,28 @@ def test_the_mapping_author_is_described_and_linked_from_the_evidence(client: Te
     assert client.get("/id/organisation/cnc-graph", headers={"accept": "text/turtle"}).status_code == 200
 
 
+def test_a_qualification_downloads_as_elm_from_its_page(client: TestClient) -> None:
+    page = parse(client.get("/qualifications/OFPPT-TS-TDI?lang=fr", headers=BROWSER).text)
+    elm_links = [a["href"] for a in page.tags["a"] if "/elm?" in a.get("href", "")]
+    api = "/api/qualifications/OFPPT-TS-TDI/elm"
+    assert elm_links == [f"{api}?format=ttl", f"{api}?format=jsonld"]
+    turtle = client.get(elm_links[0])
+    assert turtle.status_code == 200 and turtle.headers["content-type"].startswith("text/turtle")
+    graph = ox.Store()
+    graph.load(turtle.content, format=ox.RdfFormat.TURTLE)
+    qualifications = [
+        row["q"].value
+        for row in graph.query("SELECT ?q WHERE { ?q a <http://data.europa.eu/snb/model/elm/Qualification> }")
+    ]
+    assert qualifications == [f"{BASE}qualification/OFPPT-TS-TDI"]  # this one, not the register
+    nqf = "ASK { ?q <http://data.europa.eu/snb/model/elm/NQFLevel> <" + BASE + "framework/cnc/level/5> }"
+    assert bool(graph.query(nqf))  # its CNC level, as ELM's NQF level
+    jsonld = client.get(elm_links[1])
+    assert jsonld.headers["content-type"].startswith("application/ld+json") and "OFPPT-TS-TDI" in jsonld.text
+    missing = client.get("/api/qualifications/NO-SUCH-CODE/elm")
+    assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
+
+
 def test_pages_forbid_loading_from_elsewhere(client: TestClient) -> None:
     for path in ["/", "/docs", "/sparql", "/no/such/page"]:
         headers = client.get(path, headers=BROWSER).headers

@@ -44,6 +44,8 @@ SECTIONS = {
 FRAMEWORK_ORDER = ("cnc", "eqf", "acqf", "isced-2011", "fr-nqf")
 RPL = "validation-of-prior-learning"
 DOWNLOADS = (("JSON-LD", "jsonld"), ("Turtle", "ttl"), ("N-Triples", "nt"), ("RDF/XML", "rdfxml"))
+#: The European Learning Model view of the same qualification (as Europass reads qualifications).
+ELM_DOWNLOADS = (("ELM (Turtle)", "ttl"), ("ELM (JSON-LD)", "jsonld"))
 
 
 def _shown(name: str, v: Value, lang: str, base: str) -> dict[str, object]:
@@ -127,7 +129,8 @@ def qualification_page(request: Request, store: GraphStore, settings: Settings, 
         sources=values.get("source", []),
         outcomes=profile.outcomes,
         comparable=profile.comparable,
-        downloads=[(label, f"{api}?format={fmt}") for label, fmt in DOWNLOADS],
+        downloads=[(label, f"{api}?format={fmt}") for label, fmt in DOWNLOADS]
+        + [(label, f"{api}/elm?format={fmt}") for label, fmt in ELM_DOWNLOADS],
     )
     return HTMLResponse(body, headers={"Vary": "Accept, Accept-Language, Cookie", "Content-Language": lang})
 

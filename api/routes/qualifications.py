@@ -13,6 +13,9 @@ from api.routes.qualification_page import qualification_page
 from cnc_graph.compare.qualifications import comparable_qualifications
 from cnc_graph.labels import pick
 from cnc_graph.publish.describe import describe_qualification
+from cnc_graph.publish.elm import elm_export
+from cnc_graph.publish.serialise import serialise
+from cnc_graph.rdf.syntaxes import SYNTAXES
 from cnc_graph.search import search_index
 from cnc_graph.settings import Settings
 from cnc_graph.store.protocol import GraphStore
@@ -100,6 +103,35 @@ def get_qualification(
         chosen,
         settings,
         lang,
+    )
+
+
+@router.get(
+    "/{code}/elm",
+    summary="One qualification in the European Learning Model (ELM 3): Turtle or JSON-LD",
+    responses={200: {"content": {"text/turtle": {}, "application/ld+json": {}, "application/n-triples": {}}}},
+)
+def get_qualification_elm(
+    request: Request,
+    code: str = Path(
+        pattern=r"^[A-Z0-9][A-Z0-9-]{0,63}$", description="The qualification's code.", examples=["OFPPT-TS-TDI"]
+    ),
+    format: str | None = Query(None, description="ttl, jsonld, nt or rdfxml (overrides Accept)."),
+    store: GraphStore = Depends(get_store),
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    """Return the qualification as an ``elm:Qualification`` (as ``cnc-graph export --format elm`` writes the
+    register): title, description, ISCED-F field, NQF (CNC) level, learning outcomes, volume of learning."""
+    chosen = choose_rdf(request, default="ttl")
+    if chosen == "html":
+        chosen = "ttl"
+    found = elm_export(store, f"{settings.base_iri}qualification/{code}")
+    body = serialise(found, chosen, settings, str(request.url_for("jsonld_context")))
+    filename = f"{code}.elm.{SYNTAXES[chosen].extension}"
+    return Response(
+        body,
+        media_type=SYNTAXES[chosen].media_type,
+        headers={"Content-Disposition": f'inline; filename="{filename}"', "Vary": "Accept"},
     )
 
 
