@@ -21,6 +21,7 @@ from cnc_graph.settings import Settings
 from cnc_graph.store.protocol import GraphStore
 
 router = APIRouter(prefix="/api/qualifications", tags=["qualifications"])
+CODE = Path(pattern=r"^[A-Z0-9][A-Z0-9-]{0,63}$", description="The qualification's code.", examples=["OFPPT-TS-TDI"])
 
 
 @router.get("", summary="Search and filter qualifications")
@@ -71,9 +72,7 @@ def search_qualifications(
 )
 def get_qualification(
     request: Request,
-    code: str = Path(
-        pattern=r"^[A-Z0-9][A-Z0-9-]{0,63}$", description="The qualification's code.", examples=["OFPPT-TS-TDI"]
-    ),
+    code: str = CODE,
     format: str | None = Query(None, description="jsonld, ttl, nt, rdfxml or html (overrides Accept)."),
     store: GraphStore = Depends(get_store),
     settings: Settings = Depends(get_settings),
@@ -113,9 +112,7 @@ def get_qualification(
 )
 def get_qualification_elm(
     request: Request,
-    code: str = Path(
-        pattern=r"^[A-Z0-9][A-Z0-9-]{0,63}$", description="The qualification's code.", examples=["OFPPT-TS-TDI"]
-    ),
+    code: str = CODE,
     format: str | None = Query(None, description="ttl, jsonld, nt or rdfxml (overrides Accept)."),
     store: GraphStore = Depends(get_store),
     settings: Settings = Depends(get_settings),
@@ -137,7 +134,7 @@ def get_qualification_elm(
 
 @router.get("/{code}/comparable", summary="Qualifications comparable with this one, ranked")
 def comparable(
-    code: str = Path(pattern=r"^[A-Z0-9][A-Z0-9-]{0,63}$", examples=["OFPPT-TS-TDI"]),
+    code: str = CODE,
     framework: str | None = Query(None, description="Only candidates with a level in this framework."),
     limit: int = Query(10, ge=1, le=100),
     store: GraphStore = Depends(get_store),
