@@ -514,6 +514,8 @@ def test_an_unknown_qualification_page_is_a_404_page(client: TestClient) -> None
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_no_interface_text_of_another_language_leaks_into_a_page(client: TestClient, path: str, lang: str) -> None:
     html = client.get(path + ("&" if "?" in path else "?") + f"lang={lang}", headers=BROWSER).text
+    # Data shown in French for want of a translation is marked as such (lang='fr', with its badge): not a leak.
+    html = re.sub(r"<bdi lang='fr'>.*?</bdi>", "", html, flags=re.S)
     said = set(catalogue(lang).values())
     for key, french in catalogue("fr").items():
         if len(french) >= 20 and " " in french and french not in said and "{" not in french:  # phrases, not words

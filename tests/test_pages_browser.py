@@ -189,7 +189,7 @@ def test_from_a_qualification_to_its_eqf_level_and_the_evidence(page: Any, site:
     page.goto(site + "/qualifications/OFPPT-TS-TDI?lang=en")
     row = page.locator("table.levels tr", has_text="European Qualifications Framework")
     assert "close" in row.inner_text()
-    row.get_by_role("link", name="mapping cnc-eqf/5").click()
+    row.get_by_role("link", name="Mapping record cnc-eqf/5").click()
     page.wait_for_load_state()
     assert page.url.endswith("/id/mapping/cnc-eqf/5")
     assert "closeMatch" in page.content() and page.get_attribute("html", "lang") == "en"
