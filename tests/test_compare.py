@@ -5,8 +5,13 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from cnc_graph.compare.levels import BROAD, CLOSE, EXACT, NARROW, RELATED, compare_levels, compose
-from cnc_graph.compare.qualifications import comparable_qualifications, compare_qualifications
+from cnc_graph.compare.levels import BROAD, CLOSE, EXACT, NARROW, RELATED, compare_levels, compose, index_for
+from cnc_graph.compare.qualifications import (
+    _comparison_entry,
+    comparable_qualifications,
+    compare_qualifications,
+    qualification_index,
+)
 from cnc_graph.errors import InputError, NotFound
 from cnc_graph.store.embedded import OxigraphStore
 from tests.conftest import run_cli
@@ -169,3 +174,33 @@ def test_cli_compare_levels_json_and_errors(tmp_path) -> None:  # type: ignore[n
     assert missing.returncode == 2 and "has no level" in missing.stderr and "Traceback" not in missing.stderr
     table = run_cli("compare", "OFPPT-TS-TDI", "BTS-DSI", "--store", str(store))
     assert table.returncode == 0 and "ISCED-F field" in table.stdout
+
+
+def _scored_against_everyone(store: OxigraphStore, code: str, framework: str | None, limit: int) -> list[object]:
+    """The ranking by scoring every other qualification (what the grouped search must reproduce)."""
+    quals, levels = qualification_index(store), index_for(store)
+    me = quals.features(code)
+    ranked = []
+    for other in quals.by_code.values():
+        if other.code == me.code:
+            continue
+        if framework is not None and not any(
+            levels.levels.get(lv) and levels.levels[lv].framework == framework for lv in other.levels
+        ):
+            continue
+        entry = _comparison_entry(levels, me, other)
+        if entry is not None:
+            ranked.append(entry)
+    ranked.sort(key=lambda r: (-float(r["score"]), str(r["code"])))  # type: ignore[arg-type]
+    return ranked[:limit]
+
+
+@pytest.mark.parametrize(("framework", "limit"), [(None, 10), (None, 1), ("cnc", 5), ("eqf", 100)])
+def test_comparable_ranking_is_the_one_scoring_everyone_gives(
+    built_store: OxigraphStore, framework: str | None, limit: int
+) -> None:
+    codes = sorted(qualification_index(built_store).by_code)
+    assert len(codes) > 150
+    for code in codes:
+        found = comparable_qualifications(built_store, code, framework=framework, limit=limit)
+        assert found == _scored_against_everyone(built_store, code, framework, limit), code

@@ -26,6 +26,7 @@ from cnc_graph.iris import DCT, RDFS, SKOS
 from cnc_graph.labels import pick
 from cnc_graph.publish.describe import describe_resource
 from cnc_graph.settings import Settings
+from cnc_graph.store.generation import memoised
 from cnc_graph.store.protocol import GraphStore
 
 router = APIRouter(tags=["pages"])
@@ -48,6 +49,10 @@ def _texts(triples: list[ox.Triple], subject: str, predicate: str) -> dict[str, 
 
 def framework_about(store: GraphStore, key: str, lang: str) -> dict[str, object]:
     """The framework's name, definition, sources and what its provenance note says is missing."""
+    return memoised(store, ("framework_about", key, lang), lambda: _read_about(store, key, lang))
+
+
+def _read_about(store: GraphStore, key: str, lang: str) -> dict[str, object]:
     index = index_for(store)
     index.framework(key)  # NotFound for an unknown key
     iri = index.framework_iris[key]
@@ -74,6 +79,10 @@ def framework_about(store: GraphStore, key: str, lang: str) -> dict[str, object]
 
 def _name_of(store: GraphStore, iri: str, lang: str) -> tuple[str, str | None]:
     """Return the name of a resource (its skos:prefLabel in ``lang`` or a fallback) and its language."""
+    return memoised(store, ("name_of", iri, lang), lambda: _read_name(store, iri, lang))
+
+
+def _read_name(store: GraphStore, iri: str, lang: str) -> tuple[str, str | None]:
     name, name_lang = pick(_texts(describe_resource(store, iri), iri, SKOS + "prefLabel"), lang)
     return (name, name_lang) if name else (iri.rsplit("/", 1)[-1], None)
 

@@ -11,6 +11,7 @@ from api.deps import get_language, get_store
 from cnc_graph.compare.levels import LevelRef, index_for
 from cnc_graph.labels import pick
 from cnc_graph.rdf.query_files import select
+from cnc_graph.store.generation import memoised
 from cnc_graph.store.protocol import GraphStore
 
 router = APIRouter(prefix="/api/frameworks", tags=["frameworks"])
@@ -30,7 +31,14 @@ def _framework_dict(store: GraphStore, key: str, lang: str) -> dict[str, object]
 
 
 def levels_with_descriptors(store: GraphStore, key: str, lang: str) -> list[dict[str, object]]:
-    """Return the levels of framework ``key`` in order, each with its descriptor per domain (missing ones marked)."""
+    """Return the levels of framework ``key`` in order, each with its descriptor per domain (missing ones marked).
+
+    Read once per state of the public graphs and language (the pages and the API share it; do not change it).
+    """
+    return list(memoised(store, ("levels_with_descriptors", key, lang), lambda: _read(store, key, lang)))
+
+
+def _read(store: GraphStore, key: str, lang: str) -> list[dict[str, object]]:
     index = index_for(store)
     index.framework(key)
     descriptors: dict[str, list[dict[str, object]]] = defaultdict(list)

@@ -60,6 +60,17 @@ class QualificationIndex:
             )
             if features.levels or features.fields or features.skills or features.occupations:
                 self.by_code[code] = features  # as before: nothing to compare on, not comparable
+        # What the ranking of comparable qualifications reads instead of every qualification: who cites each
+        # skill and occupation, and the qualifications grouped by their levels and fields (their "signature"),
+        # each group in code order.
+        self.citing: dict[str, set[str]] = defaultdict(set)
+        groups: dict[tuple[frozenset[str], frozenset[str]], list[str]] = defaultdict(list)
+        for code, features in self.by_code.items():
+            for concept in features.skills | features.occupations:
+                self.citing[concept].add(code)
+            groups[(frozenset(features.levels), frozenset(features.fields))].append(code)
+        self.groups = {signature: sorted(codes) for signature, codes in groups.items()}
+        self.signature = {code: signature for signature, codes in self.groups.items() for code in codes}
         self.labels: dict[str, dict[str, str]] = defaultdict(dict)
         for row in select(store, "concept_labels"):
             label = row["label"]
@@ -217,8 +228,13 @@ def comparable_qualifications(
     """Return the qualifications most comparable with ``code``, ranked, each with the reason.
 
     The score weighs the level relation (0.4), the ISCED-F field (0.3), shared ESCO skills (0.2)
-    and shared ESCO occupations (0.1). With ``framework``, only qualifications that have a level in
-    that framework are candidates.
+    and shared ESCO occupations (0.1); ties are ranked by code. With ``framework``, only qualifications that
+    have a level in that framework are candidates.
+
+    Not every qualification is scored: those sharing a skill or an occupation with ``code`` are (few, found
+    through ``citing``); every other one scores on its levels and fields alone, so the same for its whole group
+    of qualifications with the same levels and fields, and only the first ``limit`` codes of each group can
+    be ranked. The result is the one scoring every qualification would give (a test compares both).
     """
     quals = qualification_index(store)
     levels = index_for(store)
@@ -227,47 +243,91 @@ def comparable_qualifications(
     if limit < 1 or limit > 100:
         raise InputError("limit must be between 1 and 100", Location(field="limit"))
     me = quals.features(code)
-    ranked = []
-    for other in quals.by_code.values():
-        if other.iri == me.iri:
-            continue
-        if framework is not None and not any(
-            levels.levels.get(lv) and levels.levels[lv].framework == framework for lv in other.levels
-        ):
-            continue
-        relation = _level_relation(levels, me.levels, other.levels)
-        difference = relation["difference"]
-        level_score = {0: 1.0, 1: 0.5}.get(abs(difference), 0.0) if isinstance(difference, int) else 0.0
-        field_name = field_match(me.fields, other.fields)
+
+    def eligible(level_iris: frozenset[str] | set[str]) -> bool:
+        return framework is None or any(
+            levels.levels.get(lv) is not None and levels.levels[lv].framework == framework for lv in level_iris
+        )
+
+    sharing = {c for concept in me.skills | me.occupations for c in quals.citing.get(concept, ())} - {me.code}
+    parts: dict[tuple[frozenset[str], frozenset[str]], tuple[float, float]] = {}
+
+    def level_and_field(signature: tuple[frozenset[str], frozenset[str]]) -> tuple[float, float]:
+        if signature not in parts:
+            relation = _level_relation(levels, me.levels, set(signature[0]))
+            parts[signature] = (_level_score(relation), FIELD_SCORE[field_match(me.fields, set(signature[1]))])
+        return parts[signature]
+
+    def score(other: Features, level_score: float, field_score: float) -> float:
         skills = jaccard(me.skills, other.skills) or 0.0
         occupations = jaccard(me.occupations, other.occupations) or 0.0
-        score = round(0.4 * level_score + 0.3 * FIELD_SCORE[field_name] + 0.2 * skills + 0.1 * occupations, 4)
-        if score <= 0:
-            continue
-        reasons = []
-        if relation["match"] == "same":
-            reasons.append(f"same {relation['framework']} level")
-        elif isinstance(difference, int) and abs(difference) == 1:
-            reasons.append(f"adjacent {relation['framework']} level ({difference:+d})")
-        if field_name in ("detailed", "narrow", "broad"):
-            reasons.append(f"same ISCED-F field ({field_name})")
-        if skills:
-            reasons.append(f"{len(me.skills & other.skills)} shared ESCO skill(s)")
-        if occupations:
-            reasons.append(f"{len(me.occupations & other.occupations)} shared ESCO occupation(s)")
-        ranked.append(
-            {
-                "code": other.code,
-                "id": other.iri,
-                "score": score,
-                "level": relation,
-                "field": field_name,
-                "skills_jaccard": skills,
-                "occupations_jaccard": occupations,
-                "shared_skills": len(me.skills & other.skills),
-                "shared_occupations": len(me.occupations & other.occupations),
-                "reason": "; ".join(reasons),
-            }
-        )
-    ranked.sort(key=lambda r: (-float(r["score"]), str(r["code"])))  # type: ignore[arg-type]
-    return ranked[:limit]
+        return round(0.4 * level_score + 0.3 * field_score + 0.2 * skills + 0.1 * occupations, 4)
+
+    candidates: list[tuple[float, str]] = []
+    for other_code in sharing:
+        other = quals.by_code[other_code]
+        if eligible(other.levels):
+            candidates.append((score(other, *level_and_field(quals.signature[other_code])), other_code))
+    # The others score on levels and fields alone: the same within a group. Only the best `limit` of them can
+    # be ranked, so read the groups best first, up to `limit` codes each, through the last group scoring as
+    # much as the limit-th taken (ties are ranked by code, across groups).
+    groups = []
+    for signature, codes in quals.groups.items():
+        if eligible(signature[0]):
+            level_score, field_score = level_and_field(signature)
+            groups.append((round(0.4 * level_score + 0.3 * field_score, 4), codes))
+    groups.sort(key=lambda pair: -pair[0])
+    taken = 0
+    boundary = None
+    for group_score, codes in groups:
+        if group_score <= 0 or (boundary is not None and group_score < boundary):
+            break
+        chosen = [c for c in codes if c != me.code and c not in sharing][:limit]
+        candidates += [(group_score, c) for c in chosen]
+        taken += len(chosen)
+        if boundary is None and taken >= limit:
+            boundary = group_score
+    candidates.sort(key=lambda pair: (-pair[0], pair[1]))
+    best = [_comparison_entry(levels, me, quals.by_code[c]) for s, c in candidates[:limit] if s > 0]
+    return [entry for entry in best if entry is not None]
+
+
+def _level_score(relation: dict[str, object]) -> float:
+    difference = relation["difference"]
+    return {0: 1.0, 1: 0.5}.get(abs(difference), 0.0) if isinstance(difference, int) else 0.0
+
+
+def _comparison_entry(levels: GraphIndex, me: Features, other: Features) -> dict[str, object] | None:
+    """Return how ``other`` compares with ``me`` (score, relations, reason), or None if it scores nothing."""
+    relation = _level_relation(levels, me.levels, other.levels)
+    difference = relation["difference"]
+    level_score = _level_score(relation)
+    field_name = field_match(me.fields, other.fields)
+    skills = jaccard(me.skills, other.skills) or 0.0
+    occupations = jaccard(me.occupations, other.occupations) or 0.0
+    score = round(0.4 * level_score + 0.3 * FIELD_SCORE[field_name] + 0.2 * skills + 0.1 * occupations, 4)
+    if score <= 0:
+        return None
+    reasons = []
+    if relation["match"] == "same":
+        reasons.append(f"same {relation['framework']} level")
+    elif isinstance(difference, int) and abs(difference) == 1:
+        reasons.append(f"adjacent {relation['framework']} level ({difference:+d})")
+    if field_name in ("detailed", "narrow", "broad"):
+        reasons.append(f"same ISCED-F field ({field_name})")
+    if skills:
+        reasons.append(f"{len(me.skills & other.skills)} shared ESCO skill(s)")
+    if occupations:
+        reasons.append(f"{len(me.occupations & other.occupations)} shared ESCO occupation(s)")
+    return {
+        "code": other.code,
+        "id": other.iri,
+        "score": score,
+        "level": relation,
+        "field": field_name,
+        "skills_jaccard": skills,
+        "occupations_jaccard": occupations,
+        "shared_skills": len(me.skills & other.skills),
+        "shared_occupations": len(me.occupations & other.occupations),
+        "reason": "; ".join(reasons),
+    }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -42,3 +42,22 @@ def per_generation(store: object, factory: Callable[..., T]) -> T:
 def public_generation(store: object) -> int:
     """Return the store's counter of public-graph writes (its write counter if it keeps no separate one)."""
     return int(getattr(store, "public_generation", getattr(store, "generation", 0)))
+
+
+class _Memo(dict):
+    """Values of ``memoised``, kept for one state of the public graphs."""
+
+    def __init__(self, _store: object) -> None:
+        super().__init__()
+
+
+def memoised(store: object, key: Hashable, compute: Callable[[], T]) -> T:
+    """Return ``compute()``, computed once per state of the public graphs and ``key``.
+
+    For small values read on many requests (a framework's levels in a language, …): ``key`` must take few
+    values, since they are all kept until the next public write. Callers must not change what they get.
+    """
+    memo = per_generation(store, _Memo)
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
