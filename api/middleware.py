@@ -3,6 +3,7 @@ headers of every answer."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import MutableHeaders
@@ -56,35 +57,50 @@ class BodySizeLimit:
         await response(scope, receive, send)
 
 
-class KeepLanguage:
+class HeaderEditor:
+    """Base of the middleware that change the headers of an answer: ``editor(scope)`` says how, or None."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    def editor(self, scope: Scope) -> Callable[[MutableHeaders], None] | None:
+        """Return what to do to the answer's headers for this request, or None to leave them."""
+        raise NotImplementedError
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on, editing the headers at the start of its answer."""
+        edit = self.editor(scope) if scope["type"] == "http" else None
+        if edit is None:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_edited(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                edit(MutableHeaders(scope=message))
+            await send(message)
+
+        await self.app(scope, receive, send_edited)
+
+
+class KeepLanguage(HeaderEditor):
     """Keep the language asked for by ``lang=`` on an HTML page in a cookie, for the pages that follow.
 
     Only HTML answers set it: an API client asking for ``lang=ar`` once is not answered in Arabic afterwards.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Pass the request on; add ``Set-Cookie`` to an HTML answer of a request with a valid ``lang=``."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    def editor(self, scope: Scope) -> Callable[[MutableHeaders], None] | None:
+        """Add ``Set-Cookie`` to an HTML answer of a request with a valid ``lang=``."""
         asked = [v for k, v in parse_qsl(scope.get("query_string", b"").decode("latin-1")) if k == "lang"]
         chosen = asked[-1].strip().lower() if asked else None
         if chosen not in LANGUAGES:
-            await self.app(scope, receive, send)
-            return
+            return None
 
-        async def send_with_cookie(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                if headers.get("content-type", "").startswith("text/html"):
-                    cookie = f"{LANGUAGE_COOKIE}={chosen}; Path=/; Max-Age={LANGUAGE_KEPT_S}; SameSite=Lax"
-                    headers.append("set-cookie", cookie)
-            await send(message)
+        def add_cookie(headers: MutableHeaders) -> None:
+            if headers.get("content-type", "").startswith("text/html"):
+                cookie = f"{LANGUAGE_COOKIE}={chosen}; Path=/; Max-Age={LANGUAGE_KEPT_S}; SameSite=Lax"
+                headers.append("set-cookie", cookie)
 
-        await self.app(scope, receive, send_with_cookie)
+        return add_cookie
 
 
 class HeadAsGet:
@@ -126,28 +142,19 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
-class SecurityHeaders:
+class SecurityHeaders(HeaderEditor):
     """Add ``X-Content-Type-Options: nosniff`` to every answer and the content security policy to HTML pages.
 
     The policy is what makes "no page loads anything from outside the server" hold in the browser, not only in
     the templates: a request elsewhere (e.g. a vendored bundle's own logo) is blocked before it leaves.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def editor(self, scope: Scope) -> Callable[[MutableHeaders], None] | None:
+        """Add the headers to every answer."""
+        return _secure
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Pass the request on and add the headers to the start of its answer."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers.setdefault("x-content-type-options", "nosniff")
-                if headers.get("content-type", "").startswith("text/html"):
-                    headers.setdefault("content-security-policy", CONTENT_SECURITY_POLICY)
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+def _secure(headers: MutableHeaders) -> None:
+    headers.setdefault("x-content-type-options", "nosniff")
+    if headers.get("content-type", "").startswith("text/html"):
+        headers.setdefault("content-security-policy", CONTENT_SECURITY_POLICY)

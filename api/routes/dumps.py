@@ -80,15 +80,23 @@ def get_dump(
 
 
 def ensure_dump(request: Request, store: GraphStore, settings: Settings, key: str | None, syntax: str) -> FsPath:
-    """Return the dump file of graph ``key`` (None: the whole graph) in ``syntax``, writing it if it is missing.
+    """Return the dump file of graph ``key`` (None: the whole graph) in ``syntax``, writing it if it is missing."""
+    return _ensure(dump_folder(request, store, settings), store, settings, key, syntax)
 
-    The folder is named after the store's state, so a rebuilt or changed graph never serves an old dump.
+
+def dump_folder(request: Request, store: GraphStore, settings: Settings) -> FsPath:
+    """Return the folder of the dumps of the store's present state.
+
+    It is named after that state, so a rebuilt or changed graph never serves an old dump.
     """
-    offered = dump_keys(store, settings.base_iri)
     built = select(store, "build_info")
-    sizes = sorted((str(k), count) for k, count in offered.items())
+    sizes = sorted((str(k), count) for k, count in dump_keys(store, settings.base_iri).items())
     state = f"{public_generation(store)}|{built and value(built[0]['modified'])}|{sizes}"
-    path = dumps_dir(request) / hashlib.sha1(state.encode()).hexdigest()[:16] / dump_name(key, syntax)
+    return dumps_dir(request) / hashlib.sha1(state.encode()).hexdigest()[:16]
+
+
+def _ensure(folder: FsPath, store: GraphStore, settings: Settings, key: str | None, syntax: str) -> FsPath:
+    path = folder / dump_name(key, syntax)
     with _LOCK:
         if not path.exists():
             write_dump(store, path, syntax, key, settings)
@@ -101,20 +109,21 @@ SYNTAX_NAMES = {"nt": "N-Triples", "ttl": "Turtle", "jsonld": "JSON-LD"}
 def _graph_label(
     key: str | None, lang: str, frameworks: dict[str, dict[str, object]], labels: dict[str, dict[str, str]]
 ) -> dict[str, str]:
-    """What a dump holds, in words: the whole graph, a framework by its name, an inventory by its sub-sector."""
+    """What a dump holds, in words: the whole graph, a framework by its name, an inventory by its sub-sector;
+    else the wording of the graph itself (``dumps.kind.isced_f``) or of its kind (``dumps.kind.mappings``)."""
     if key is None:
         return {"text": message("dumps.whole", lang).text, "lang": lang}
     kind, _, rest = key.partition("/")
     if kind == "framework" and rest in frameworks:
-        entry = frameworks[rest]
-        return {"text": message("dumps.kind.framework", lang, {"name": entry["label"]}).text, "lang": lang}
+        return {"text": message("dumps.kind.framework", lang, {"name": frameworks[rest]["label"]}).text, "lang": lang}
     if kind == "inventory" and rest in labels:
         name, _ = pick(labels[rest], lang)
         return {"text": message("dumps.kind.inventory", lang, {"name": name}).text, "lang": lang}
-    if key in ("framework/isced-f", "inventory/organisations"):
-        kind = rest  # not a framework of levels, not a sub-sector: each has its own wording
-    found = message(f"dumps.kind.{kind.replace('-', '_')}", lang, {"name": rest})
-    return {"text": found.text if found.lang else key, "lang": found.lang or "und"}
+    for word in (rest, kind):
+        found = message(f"dumps.kind.{word.replace('-', '_')}", lang, {"name": rest}) if word else None
+        if found is not None and found.lang:
+            return {"text": found.text, "lang": found.lang}
+    return {"text": key, "lang": "und"}
 
 
 def _data_page(request: Request, store: GraphStore, settings: Settings, url: str) -> Response:
@@ -122,11 +131,12 @@ def _data_page(request: Request, store: GraphStore, settings: Settings, url: str
     lang = page_language(request)
     frameworks = {str(f["key"]): f for f in list_frameworks(store, lang)}
     labels = search_index(store).labels
+    folder = dump_folder(request, store, settings)
     listed = []
     for key, count in dump_keys(store, settings.base_iri).items():
         files = []
         for syntax in ("ttl", "nt", "jsonld"):
-            path = ensure_dump(request, store, settings, key, syntax)
+            path = _ensure(folder, store, settings, key, syntax)
             files.append(
                 {
                     "name": SYNTAX_NAMES[syntax],

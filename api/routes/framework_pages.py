@@ -24,9 +24,9 @@ from api.routes.frameworks import levels_with_descriptors
 from cnc_graph.compare.levels import compare_levels, index_for
 from cnc_graph.iris import DCT, RDFS, SKOS
 from cnc_graph.labels import pick
-from cnc_graph.publish.describe import describe_resource
+from cnc_graph.publish.describe import LabelCache, describe_resource
 from cnc_graph.settings import Settings
-from cnc_graph.store.generation import memoised
+from cnc_graph.store.generation import memoised, per_generation
 from cnc_graph.store.protocol import GraphStore
 
 router = APIRouter(tags=["pages"])
@@ -79,11 +79,8 @@ def _read_about(store: GraphStore, key: str, lang: str) -> dict[str, object]:
 
 def _name_of(store: GraphStore, iri: str, lang: str) -> tuple[str, str | None]:
     """Return the name of a resource (its skos:prefLabel in ``lang`` or a fallback) and its language."""
-    return memoised(store, ("name_of", iri, lang), lambda: _read_name(store, iri, lang))
-
-
-def _read_name(store: GraphStore, iri: str, lang: str) -> tuple[str, str | None]:
-    name, name_lang = pick(_texts(describe_resource(store, iri), iri, SKOS + "prefLabel"), lang)
+    labels = per_generation(store, LabelCache).labels(store, [iri])
+    name, name_lang = pick(_texts(labels, iri, SKOS + "prefLabel"), lang)
     return (name, name_lang) if name else (iri.rsplit("/", 1)[-1], None)
 
 

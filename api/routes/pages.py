@@ -43,6 +43,7 @@ def home(
     facts = [
         {"text": pick(fact["text"], lang), "sources": fact["sources"], "key": fact["key"]} for fact in home_facts()
     ]
+    counts = per_generation(store, register_counts)
     return _page(
         request,
         "home.html",
@@ -50,14 +51,15 @@ def home(
         section="home",
         cnc=framework_about(store, "cnc", lang),
         facts=facts,
-        counts=per_generation(store, register_counts),
-        subsectors=_subsector_labels(store, lang),
+        counts=counts,
+        subsectors=_subsector_labels(store, counts["subsectors"], lang),
         frameworks=ladders(store, lang),
     )
 
 
-def _subsector_labels(store: GraphStore, lang: str) -> dict[str, tuple[str | None, str | None]]:
-    return {key: pick(labels, lang) for key, labels in search_index(store).labels.items()}
+def _subsector_labels(store: GraphStore, keys: list[str], lang: str) -> dict[str, tuple[str | None, str | None]]:
+    labels = search_index(store).labels
+    return {key: pick(labels[key], lang) for key in keys if key in labels}
 
 
 @cache

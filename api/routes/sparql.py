@@ -44,6 +44,7 @@ from api.problems import error_problem, problem
 from api.rendering import local_path, render_page, short_iri
 from cnc_graph.errors import CncError, ContentTooLarge, InputError, NotFound, StoreError, UnsupportedMediaType
 from cnc_graph.iris import PREFIXES
+from cnc_graph.settings import Settings
 from cnc_graph.sparql.examples import examples
 from cnc_graph.sparql.results import CSV as TEXT_CSV
 from cnc_graph.sparql.results import (
@@ -95,6 +96,11 @@ FORMATS: dict[str, list[str]] = {
     "rdf": [RDF_XML],
     "html": ["text/html"],
 }
+
+def _base_iri(request: Request, settings: Settings) -> str:
+    """The base relative IRIs resolve against: the served store's, else the configured one."""
+    return getattr(getattr(request.app.state, "store", None), "base_iri", settings.base_iri)
+
 
 def get_query_runner(request: Request) -> QueryRunner:
     """Return the application's query runner (``app.state.query_runner``)."""
@@ -271,7 +277,7 @@ def sparql_example(request: Request, key: str) -> Response:
     if found is None:
         raise NotFound(f"no example query {key!r}; the examples are: {', '.join(e.key for e in examples())}")
     settings = get_settings(request)
-    base = getattr(getattr(request.app.state, "store", None), "base_iri", settings.base_iri)
+    base = _base_iri(request, settings)
     title = found.titles["en"]
     body = f"# {title}\n" + found.declared(base)
     return Response(body, media_type=f"{SPARQL_QUERY}; charset=utf-8")
@@ -373,7 +379,7 @@ def _page(
     """Return the self-contained query page: form, examples, and the results or the error, if any."""
     settings = get_settings(request)
     lang = page_language(request)
-    base = getattr(getattr(request.app.state, "store", None), "base_iri", settings.base_iri)
+    base = _base_iri(request, settings)
     shown = []
     for example in examples():
         title, title_lang = example.title(lang)

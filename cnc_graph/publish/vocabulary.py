@@ -13,8 +13,13 @@ from cnc_graph.iris import OWL, RDF, RDFS, SKOS
 from cnc_graph.rdf.query_files import select
 from cnc_graph.store.protocol import GraphStore
 
-KINDS = {OWL + "Class": "class", OWL + "ObjectProperty": "object", OWL + "DatatypeProperty": "datatype"}
-KINDS |= {OWL + "AnnotationProperty": "annotation", RDF + "Property": "property"}
+KINDS = {
+    OWL + "Class": "class",
+    OWL + "ObjectProperty": "object",
+    OWL + "DatatypeProperty": "datatype",
+    OWL + "AnnotationProperty": "annotation",
+    RDF + "Property": "property",
+}
 #: Statements of a term that name another term, by what they mean (the page shows each under its own heading).
 RELATIONS = {
     RDFS + "subClassOf": "super",
@@ -60,9 +65,11 @@ def ontology_terms(store: GraphStore, ontology_iri: str) -> list[Term]:
         term = terms.setdefault(subject.value, Term(subject.value, _local_name(subject.value)))
         p = predicate.value
         if isinstance(obj, ox.Literal):
-            target = {RDFS + "label": term.labels, SKOS + "definition": term.definitions}.get(p)
-            if target is None and p == RDFS + "comment":
-                target = term.comments
+            target = {
+                RDFS + "label": term.labels,
+                SKOS + "definition": term.definitions,
+                RDFS + "comment": term.comments,
+            }.get(p)
             if target is not None:
                 target.setdefault(obj.language or "und", obj.value)
         elif isinstance(obj, ox.NamedNode):
