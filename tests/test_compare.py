@@ -204,3 +204,32 @@ def test_comparable_ranking_is_the_one_scoring_everyone_gives(
     for code in codes:
         found = comparable_qualifications(built_store, code, framework=framework, limit=limit)
         assert found == _scored_against_everyone(built_store, code, framework, limit), code
+
+
+@pytest.fixture(scope="module")
+def generated_store(tmp_path_factory: pytest.TempPathFactory) -> OxigraphStore:
+    """A generated register of 400 qualifications: popular ESCO skills shared by many, so many equal scores."""
+    from bench.generate import generate
+    from cnc_graph.build import build
+    from cnc_graph.settings import Settings
+
+    generated = generate(400, tmp_path_factory.mktemp("generated") / "root", seed=3)
+    settings = Settings(store="memory", root=generated.root)
+    store = OxigraphStore(None, settings.base_iri)
+    build(store, settings, allow_violations=True)
+    return store
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("framework", "limit"), [(None, 5), ("cnc", 20), (None, 100)])
+def test_comparable_ranking_on_a_generated_register_is_the_one_scoring_everyone_gives(
+    generated_store: OxigraphStore, framework: str | None, limit: int
+) -> None:
+    quals = qualification_index(generated_store)
+    assert len(quals.by_code) >= 400
+    shared = 0
+    for code in sorted(quals.by_code)[::4]:
+        found = comparable_qualifications(generated_store, code, framework=framework, limit=limit)
+        assert found == _scored_against_everyone(generated_store, code, framework, limit), code
+        shared += sum(1 for entry in found if entry["shared_skills"])
+    assert shared > 0  # the skills part of the score was exercised

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from cnc_graph.compare.levels import EXACT, GraphIndex, compare_levels, index_for
 from cnc_graph.errors import InputError, Location, NotFound
 from cnc_graph.iris import CNC, RDF_TYPE, SKOS
@@ -24,6 +26,92 @@ class Features:
     fields: set[str] = field(default_factory=set)
     skills: set[str] = field(default_factory=set)
     occupations: set[str] = field(default_factory=set)
+
+
+class RankingArrays:
+    """The qualifications' comparable features as arrays, for ranking against one of them in a few array passes.
+
+    Positions are in code order (ties are ranked by code). Levels and fields are kept as the index of the
+    qualification's distinct set of them (a few hundred sets, scored once each per ranking); skills and
+    occupations as the positions citing each concept (counting them gives every shared number at once).
+    """
+
+    def __init__(self, by_code: dict[str, Features]) -> None:
+        self.codes = sorted(by_code)
+        level_sets: dict[frozenset[str], int] = {}
+        field_sets: dict[frozenset[str], int] = {}
+        skills: dict[str, list[int]] = defaultdict(list)
+        occupations: dict[str, list[int]] = defaultdict(list)
+        level_of, field_of, skill_counts, occupation_counts = [], [], [], []
+        for position, code in enumerate(self.codes):
+            f = by_code[code]
+            level_of.append(level_sets.setdefault(frozenset(f.levels), len(level_sets)))
+            field_of.append(field_sets.setdefault(frozenset(f.fields), len(field_sets)))
+            skill_counts.append(len(f.skills))
+            occupation_counts.append(len(f.occupations))
+            for concept in f.skills:
+                skills[concept].append(position)
+            for concept in f.occupations:
+                occupations[concept].append(position)
+        self.position = {code: i for i, code in enumerate(self.codes)}
+        self.level_sets = list(level_sets)
+        self.field_sets = list(field_sets)
+        self.level_set = np.array(level_of, dtype=np.intp)
+        self.field_set = np.array(field_of, dtype=np.intp)
+        self.skill_count = np.array(skill_counts, dtype=np.int64)
+        self.occupation_count = np.array(occupation_counts, dtype=np.int64)
+        self.skill_postings = {c: np.array(p, dtype=np.intp) for c, p in skills.items()}
+        self.occupation_postings = {c: np.array(p, dtype=np.intp) for c, p in occupations.items()}
+
+    def _jaccard(self, mine: set[str], postings: dict[str, np.ndarray], counts: np.ndarray) -> np.ndarray:
+        """Return ``jaccard(mine, theirs) or 0.0`` for every qualification, rounded exactly as ``jaccard``."""
+        result = np.zeros(len(self.codes))
+        cited = [postings[c] for c in mine if c in postings]
+        if not cited:
+            return result
+        shared = np.bincount(np.concatenate(cited), minlength=len(self.codes))
+        sharing = np.flatnonzero(shared)
+        union = len(mine) + counts[sharing] - shared[sharing]
+        # round() of each distinct (shared, union) pair, in Python: the same digits as ``jaccard``
+        pairs, inverse = np.unique(shared[sharing] * (int(union.max()) + 1) + union, return_inverse=True)
+        width = int(union.max()) + 1
+        rounded = np.array([round(int(p // width) / int(p % width), 4) for p in pairs])
+        result[sharing] = rounded[inverse]
+        return result
+
+    def scores(self, me: Features, levels: GraphIndex, framework: str | None) -> np.ndarray:
+        """Return every qualification's score against ``me`` before rounding (-1 where it is no candidate).
+
+        The same arithmetic, in the same order, as ``_comparison_entry``: the same doubles.
+        """
+        level_part = np.array([_level_score(_level_relation(levels, me.levels, set(s))) for s in self.level_sets])
+        field_part = np.array([FIELD_SCORE[field_match(me.fields, set(s))] for s in self.field_sets])
+        raw = (0.4 * level_part)[self.level_set] + (0.3 * field_part)[self.field_set]
+        raw = raw + 0.2 * self._jaccard(me.skills, self.skill_postings, self.skill_count)
+        raw = raw + 0.1 * self._jaccard(me.occupations, self.occupation_postings, self.occupation_count)
+        if framework is not None:
+            known = levels.levels
+            eligible = np.array(
+                [any(lv in known and known[lv].framework == framework for lv in s) for s in self.level_sets]
+            )
+            raw[~eligible[self.level_set]] = -1.0
+        raw[self.position[me.code]] = -1.0
+        return raw
+
+    def best(self, raw: np.ndarray, limit: int) -> list[str]:
+        """Return the codes of the ``limit`` best scores rounded to 4 digits (ties by code), each above 0."""
+        candidates = int(np.count_nonzero(raw > 0))
+        if candidates == 0:
+            return []
+        k = min(limit, candidates)
+        kth = float(np.partition(raw, len(raw) - k)[len(raw) - k])
+        floor = round(kth, 4)
+        # Every score rounding to `floor` or more is at least floor - 0.00005: the k best are among these.
+        near = np.flatnonzero(raw >= floor - 0.0001)
+        values, inverse = np.unique(raw[near], return_inverse=True)
+        rounded = np.array([round(float(v), 4) for v in values])[inverse]
+        order = np.lexsort((near, -rounded))[:k]
+        return [self.codes[near[i]] for i in order if rounded[i] > 0]
 
 
 class QualificationIndex:
@@ -60,17 +148,7 @@ class QualificationIndex:
             )
             if features.levels or features.fields or features.skills or features.occupations:
                 self.by_code[code] = features  # as before: nothing to compare on, not comparable
-        # What the ranking of comparable qualifications reads instead of every qualification: who cites each
-        # skill and occupation, and the qualifications grouped by their levels and fields (their "signature"),
-        # each group in code order.
-        self.citing: dict[str, set[str]] = defaultdict(set)
-        groups: dict[tuple[frozenset[str], frozenset[str]], list[str]] = defaultdict(list)
-        for code, features in self.by_code.items():
-            for concept in features.skills | features.occupations:
-                self.citing[concept].add(code)
-            groups[(frozenset(features.levels), frozenset(features.fields))].append(code)
-        self.groups = {signature: sorted(codes) for signature, codes in groups.items()}
-        self.signature = {code: signature for signature, codes in self.groups.items() for code in codes}
+        self.ranking = RankingArrays(self.by_code)
         self.labels: dict[str, dict[str, str]] = defaultdict(dict)
         for row in select(store, "concept_labels"):
             label = row["label"]
@@ -231,10 +309,8 @@ def comparable_qualifications(
     and shared ESCO occupations (0.1); ties are ranked by code. With ``framework``, only qualifications that
     have a level in that framework are candidates.
 
-    Not every qualification is scored: those sharing a skill or an occupation with ``code`` are (few, found
-    through ``citing``); every other one scores on its levels and fields alone, so the same for its whole group
-    of qualifications with the same levels and fields, and only the first ``limit`` codes of each group can
-    be ranked. The result is the one scoring every qualification would give (a test compares both).
+    Every qualification is scored, in array passes over all of them (``RankingArrays``): the result is the one
+    scoring each in turn would give (a test compares both).
     """
     quals = qualification_index(store)
     levels = index_for(store)
@@ -243,52 +319,8 @@ def comparable_qualifications(
     if limit < 1 or limit > 100:
         raise InputError("limit must be between 1 and 100", Location(field="limit"))
     me = quals.features(code)
-
-    def eligible(level_iris: frozenset[str] | set[str]) -> bool:
-        return framework is None or any(
-            levels.levels.get(lv) is not None and levels.levels[lv].framework == framework for lv in level_iris
-        )
-
-    sharing = {c for concept in me.skills | me.occupations for c in quals.citing.get(concept, ())} - {me.code}
-    parts: dict[tuple[frozenset[str], frozenset[str]], tuple[float, float]] = {}
-
-    def level_and_field(signature: tuple[frozenset[str], frozenset[str]]) -> tuple[float, float]:
-        if signature not in parts:
-            relation = _level_relation(levels, me.levels, set(signature[0]))
-            parts[signature] = (_level_score(relation), FIELD_SCORE[field_match(me.fields, set(signature[1]))])
-        return parts[signature]
-
-    def score(other: Features, level_score: float, field_score: float) -> float:
-        skills = jaccard(me.skills, other.skills) or 0.0
-        occupations = jaccard(me.occupations, other.occupations) or 0.0
-        return round(0.4 * level_score + 0.3 * field_score + 0.2 * skills + 0.1 * occupations, 4)
-
-    candidates: list[tuple[float, str]] = []
-    for other_code in sharing:
-        other = quals.by_code[other_code]
-        if eligible(other.levels):
-            candidates.append((score(other, *level_and_field(quals.signature[other_code])), other_code))
-    # The others score on levels and fields alone: the same within a group. Only the best `limit` of them can
-    # be ranked, so read the groups best first, up to `limit` codes each, through the last group scoring as
-    # much as the limit-th taken (ties are ranked by code, across groups).
-    groups = []
-    for signature, codes in quals.groups.items():
-        if eligible(signature[0]):
-            level_score, field_score = level_and_field(signature)
-            groups.append((round(0.4 * level_score + 0.3 * field_score, 4), codes))
-    groups.sort(key=lambda pair: -pair[0])
-    taken = 0
-    boundary = None
-    for group_score, codes in groups:
-        if group_score <= 0 or (boundary is not None and group_score < boundary):
-            break
-        chosen = [c for c in codes if c != me.code and c not in sharing][:limit]
-        candidates += [(group_score, c) for c in chosen]
-        taken += len(chosen)
-        if boundary is None and taken >= limit:
-            boundary = group_score
-    candidates.sort(key=lambda pair: (-pair[0], pair[1]))
-    best = [_comparison_entry(levels, me, quals.by_code[c]) for s, c in candidates[:limit] if s > 0]
+    ranked = quals.ranking.best(quals.ranking.scores(me, levels, framework), limit)
+    best = [_comparison_entry(levels, me, quals.by_code[c]) for c in ranked]
     return [entry for entry in best if entry is not None]
 
 
