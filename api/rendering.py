@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec
 
 import pyoxigraph as ox
 from fastapi import Request
@@ -24,6 +26,7 @@ from cnc_graph.settings import Settings
 from cnc_graph.store.generation import per_generation
 from cnc_graph.store.protocol import GraphStore
 
+P = ParamSpec("P")
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
@@ -85,12 +88,14 @@ class RenderedDocuments:
     """Documents already rendered for one state of the public graphs, the most recently used kept.
 
     Built through ``cnc_graph.store.generation.per_generation``: a write to a public graph starts a new, empty one.
+    Bounded by their total size (``KEPT_BYTES``): the least recently used go first.
     """
 
-    KEPT = 2_000  # about 10 kB each in JSON-LD
+    KEPT_BYTES = 64 * 2**20
 
     def __init__(self, store: GraphStore) -> None:
         self._entries: OrderedDict[tuple[str, ...], tuple[bytes, str, dict[str, str]]] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def get(
@@ -104,10 +109,56 @@ class RenderedDocuments:
                 return found
         found = make()
         with self._lock:
+            previous = self._entries.pop(key, None)  # made meanwhile by another request
+            self._bytes -= len(previous[0]) if previous else 0
             self._entries[key] = found
-            while len(self._entries) > self.KEPT:
-                self._entries.popitem(last=False)
+            self._bytes += len(found[0])
+            while self._bytes > self.KEPT_BYTES and len(self._entries) > 1:
+                _, dropped = self._entries.popitem(last=False)
+                self._bytes -= len(dropped[0])
         return found
+
+
+def kept_per_generation(page: Callable[P, Response]) -> Callable[P, Response]:
+    """Decorate a page function (with ``request`` and ``lang`` parameters) to render each page once per state of
+    the public graphs: its URL (path and query) and language, on this application, name one kept rendering.
+
+    The page must read public graphs only, so that a public write is what can change it; what it raises (NotFound,
+    InputError…) is not kept. Its status and headers are kept with its body.
+    """
+    signature = inspect.signature(page)
+
+    @functools.wraps(page)
+    def kept(*args: P.args, **kwargs: P.kwargs) -> Response:
+        arguments = signature.bind(*args, **kwargs).arguments
+        request: Request = arguments["request"]
+        lang = str(arguments["lang"])
+        settings: Settings = request.app.state.settings
+
+        def make() -> tuple[bytes, str, dict[str, str]]:
+            response = page(*args, **kwargs)
+            if response.status_code != 200:
+                raise _NotKept(response)
+            headers = {k: v for k, v in response.headers.items() if k not in ("content-length", "content-type")}
+            return bytes(response.body), response.media_type or "text/html", headers
+
+        url = request.url
+        key = ("page", str(request.base_url), url.path, url.query, lang, settings.base_iri, str(settings.root))
+        try:
+            body, media_type, headers = per_generation(request.app.state.store, RenderedDocuments).get(key, make)
+        except _NotKept as answer:
+            return answer.response
+        return Response(body, media_type=media_type, headers=dict(headers))
+
+    return kept
+
+
+class _NotKept(Exception):
+    """A page's answer other than 200 OK: given as it is, not kept."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
 
 
 def described_response(

@@ -431,6 +431,41 @@ def sparql_mix(codes: list[str], skills: list[str], base: str) -> list[str]:
     return queries
 
 
+def web_mixes(codes: list[str]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Return the request paths of each JSON endpoint and of each web page measured under wrk, by row name."""
+    rng = random.Random(5)
+    picks = rng.sample(codes, min(200, len(codes)))
+    words = ["technicien", "master", "genie civil", "statistique", "tourisme", "تقني", "ingenieur", "casablanca"]
+    api = {
+        "health": ["/health"],
+        "search": [f"/api/qualifications?{urlencode({'q': w})}" for w in words]
+        + [f"/api/qualifications?level=cnc:{lv}&page=2" for lv in range(1, 9)],
+        "qualification": [f"/api/qualifications/{c}" for c in picks],
+        "compare_levels": [
+            f"/api/compare/levels?level=cnc:{lv}&to={fw}" for lv in range(1, 9) for fw in ("eqf", "acqf")
+        ],
+        "compare_qualifications": [
+            f"/api/compare/qualifications?a={a}&b={b}" for a, b in zip(picks, picks[1:], strict=False)
+        ],
+    }
+    # The web pages over the same data as the JSON rows above, in the three languages; each is reported beside
+    # its JSON endpoint (PAGE_BESIDE). Qualification pages cycle over 200 codes: most are read for the first time.
+    langs = ("fr", "ar", "en")
+    pages = {
+        "search": [f"/qualifications?{urlencode({'q': w, 'lang': langs[i % 3]})}" for i, w in enumerate(words)]
+        + [f"/qualifications?cnc={lv}&page=2&lang={langs[lv % 3]}" for lv in range(1, 9)],
+        "qualification": [f"/qualifications/{c}?lang={langs[i % 3]}" for i, c in enumerate(picks)],
+        "level": [
+            f"/frameworks/{fw}/levels/{lv}?lang={lang}" for fw in ("cnc", "eqf") for lv in range(1, 9) for lang in langs
+        ],
+        "compare_levels": [
+            f"/compare/levels?from=cnc&to={fw}&lang={lang}" for fw in ("eqf", "acqf", "isced-2011") for lang in langs
+        ],
+    }
+    api["level"] = [f"/api/frameworks/{fw}/levels/{lv}" for fw in ("cnc", "eqf") for lv in range(1, 9)]
+    return api, pages
+
+
 def _store_facts(store_path: Path, base: str) -> tuple[list[str], list[str]]:
     import pyoxigraph as ox
 
@@ -563,36 +598,7 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
     r["diff"] = run_step("diff", 3 * budget, log, root=bad.root, file=bad.reimport)
 
     codes, skills = _store_facts(store, DEFAULT_BASE_IRI)
-    rng = random.Random(5)
-    picks = rng.sample(codes, min(200, len(codes)))
-    words = ["technicien", "master", "genie civil", "statistique", "tourisme", "تقني", "ingenieur", "casablanca"]
-    api = {
-        "health": ["/health"],
-        "search": [f"/api/qualifications?{urlencode({'q': w})}" for w in words]
-        + [f"/api/qualifications?level=cnc:{lv}&page=2" for lv in range(1, 9)],
-        "qualification": [f"/api/qualifications/{c}" for c in picks],
-        "compare_levels": [
-            f"/api/compare/levels?level=cnc:{lv}&to={fw}" for lv in range(1, 9) for fw in ("eqf", "acqf")
-        ],
-        "compare_qualifications": [
-            f"/api/compare/qualifications?a={a}&b={b}" for a, b in zip(picks, picks[1:], strict=False)
-        ],
-    }
-    # The web pages over the same data as the JSON rows above, in the three languages; each is reported beside
-    # its JSON endpoint (PAGE_BESIDE). Qualification pages cycle over 200 codes: most are read for the first time.
-    langs = ("fr", "ar", "en")
-    pages = {
-        "search": [f"/qualifications?{urlencode({'q': w, 'lang': langs[i % 3]})}" for i, w in enumerate(words)]
-        + [f"/qualifications?cnc={lv}&page=2&lang={langs[lv % 3]}" for lv in range(1, 9)],
-        "qualification": [f"/qualifications/{c}?lang={langs[i % 3]}" for i, c in enumerate(picks)],
-        "level": [
-            f"/frameworks/{fw}/levels/{lv}?lang={lang}" for fw in ("cnc", "eqf") for lv in range(1, 9) for lang in langs
-        ],
-        "compare_levels": [
-            f"/compare/levels?from=cnc&to={fw}&lang={lang}" for fw in ("eqf", "acqf", "isced-2011") for lang in langs
-        ],
-    }
-    api["level"] = [f"/api/frameworks/{fw}/levels/{lv}" for fw in ("cnc", "eqf") for lv in range(1, 9)]
+    api, pages = web_mixes(codes)
     queries = sparql_mix(codes, skills, DEFAULT_BASE_IRI)
     sparql_paths = [f"/sparql?query={quote(q)}" for q in queries]
     # /sparql is measured twice on the same mix and store: with the result cache as configured by default (the

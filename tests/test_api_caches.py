@@ -74,3 +74,42 @@ def test_the_html_card_keeps_its_own_title_on_each_route(store: OxigraphStore, s
     assert f"<title>{escape(item['title'])}" in by_id
     assert f"<title>{escape(item['title'])}" in by_code
     assert "<title>qualification/" not in by_id
+
+
+def test_every_kept_page_shows_a_public_write_and_each_url_and_language_is_its_own(
+    store: OxigraphStore, settings: Settings
+) -> None:
+    client = TestClient(create_app(settings, store))
+    code = client.get("/api/qualifications", params={"size": 1, "sort": "code"}).json()["items"][0]["code"]
+    pages = [
+        (f"/qualifications/{code}", {}),
+        ("/qualifications", {"q": code}),
+        ("/qualifications", {"sort": "title"}),
+        ("/compare/qualifications", {"a": code}),
+        ("/", {}),
+    ]
+    for path, query in pages:
+        for lang in ("fr", "en"):
+            first = client.get(path, params=query | {"lang": lang})
+            assert first.status_code == 200 and "Titre renouvelé" not in first.text, (path, first.text[:300])
+            assert first.headers["content-language"] == lang
+            again = client.get(path, params=query | {"lang": lang})
+            assert again.content == first.content and again.headers["vary"] == first.headers["vary"]
+    # Each query is its own page: the search for the code lists it alone, the whole register sorted does not.
+    one = client.get("/qualifications", params={"q": code, "lang": "fr"}).text
+    every = client.get("/qualifications", params={"sort": "title", "lang": "fr"}).text
+    assert one != every and "?q=" in one and "sort=title" in every
+    retitle(store, code, "Titre renouvelé")
+    for path, query in pages[:2]:
+        assert "Titre renouvelé" in client.get(path, params=query | {"lang": "fr"}).text, path
+
+
+def test_a_page_that_is_refused_is_not_kept_in_place_of_the_page(store: OxigraphStore, settings: Settings) -> None:
+    client = TestClient(create_app(settings, store))
+    html = {"Accept": "text/html"}
+    refused = client.get("/compare/levels", params={"from": "cnc", "to": "nowhere"}, headers=html)
+    assert refused.status_code == 400 and "nowhere" in refused.text
+    again = client.get("/compare/levels", params={"from": "cnc", "to": "nowhere"}, headers=html)
+    assert again.status_code == 400
+    assert client.get("/qualifications/NO-SUCH-CODE", headers=html).status_code == 404
+    assert client.get("/compare/levels", params={"from": "cnc", "to": "eqf"}, headers=html).status_code == 200

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from api.deps import get_language, get_settings, get_store
 from api.formatting import date_text, duration_text, percent
 from api.i18n import message
-from api.rendering import local_path, render_page
+from api.rendering import kept_per_generation, local_path, render_page
 from cnc_graph.compare.levels import LevelRef, compare_levels, index_for
 from cnc_graph.compare.qualifications import comparable_qualifications, compare_qualifications
 from cnc_graph.errors import InputError, Location
@@ -52,6 +52,7 @@ def _ladder(levels: list[LevelRef], lang: str, x: float) -> list[dict[str, objec
 
 
 @router.get("/levels", response_class=HTMLResponse, summary="Compare the levels of two frameworks")
+@kept_per_generation
 def compare_levels_page(
     request: Request,
     *,
@@ -132,6 +133,7 @@ def compare_levels_page(
 
 
 @router.get("/qualifications", response_class=HTMLResponse, summary="Compare two qualifications")
+@kept_per_generation
 def compare_qualifications_page(
     request: Request,
     *,

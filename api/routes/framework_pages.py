@@ -14,12 +14,12 @@ from typing import Annotated
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Path, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from api.deps import get_language, get_settings, get_store
 from api.formatting import percent
 from api.i18n import message
-from api.rendering import local_path, render_page
+from api.rendering import kept_per_generation, local_path, render_page
 from api.routes.frameworks import levels_with_descriptors
 from cnc_graph.compare.levels import compare_levels, index_for
 from cnc_graph.iris import DCT, RDFS, SKOS
@@ -89,6 +89,7 @@ def _register_link(key: str, notation: str) -> str:
     return f"/qualifications?{name}={notation}" if name else f"/qualifications?level={key}:{notation}"
 
 
+@kept_per_generation
 def framework_page(request: Request, store: GraphStore, settings: Settings, key: str, lang: str) -> HTMLResponse:
     """Return the page of framework ``key``: what it is, its sources, its levels in order with their descriptors."""
     about = framework_about(store, key, lang)
@@ -115,6 +116,7 @@ def framework_page(request: Request, store: GraphStore, settings: Settings, key:
     return HTMLResponse(body, headers=HEADERS | {"Content-Language": lang})
 
 
+@kept_per_generation
 def level_page(
     request: Request, store: GraphStore, settings: Settings, key: str, notation: str, lang: str
 ) -> HTMLResponse:
@@ -187,7 +189,7 @@ def framework_route(
     lang: Annotated[str, Depends(get_language)],
     store: Annotated[GraphStore, Depends(get_store)],
     settings: Annotated[Settings, Depends(get_settings)],
-) -> HTMLResponse:
+) -> Response:
     """Return the framework's page (its data: ``/api/frameworks/{key}/levels``)."""
     return framework_page(request, store, settings, key, lang)
 
@@ -200,6 +202,6 @@ def level_route(
     lang: Annotated[str, Depends(get_language)],
     store: Annotated[GraphStore, Depends(get_store)],
     settings: Annotated[Settings, Depends(get_settings)],
-) -> HTMLResponse:
+) -> Response:
     """Return the level's page (its data: ``/api/frameworks/{key}/levels/{notation}``)."""
     return level_page(request, store, settings, key, notation, lang)

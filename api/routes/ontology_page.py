@@ -11,7 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from api.i18n import message
-from api.rendering import render_page, short_iri
+from api.rendering import kept_per_generation, render_page, short_iri
 from cnc_graph.iris import DCT, OWL
 from cnc_graph.labels import pick
 from cnc_graph.publish.describe import describe_resource
@@ -22,6 +22,7 @@ from cnc_graph.store.protocol import GraphStore
 HEADERS = {"Vary": "Accept, Accept-Language, Cookie"}
 
 
+@kept_per_generation
 def ontology_page(request: Request, store: GraphStore, settings: Settings, lang: str) -> HTMLResponse:
     """Return the ontology's page: title, description, version and licence, and every term it defines."""
     iri = settings.base_iri + "ontology"

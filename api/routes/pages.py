@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import get_language, get_settings, get_store
 from api.i18n import message
-from api.rendering import render_page
+from api.rendering import kept_per_generation, render_page
 from api.routes.framework_pages import framework_about
 from api.routes.frameworks import list_frameworks
 from cnc_graph.compare.levels import index_for
@@ -34,6 +34,7 @@ def _page(request: Request, template: str, lang: str, **context: object) -> HTML
 
 
 @router.get("/", response_class=HTMLResponse, summary="Home page")
+@kept_per_generation
 def home(
     request: Request,
     lang: Annotated[str, Depends(get_language)],
@@ -113,6 +114,7 @@ def ladders(store: GraphStore, lang: str) -> list[dict[str, object]]:
 
 
 @router.get("/frameworks", response_class=HTMLResponse, summary="Frameworks page")
+@kept_per_generation
 def frameworks_page(
     request: Request,
     lang: Annotated[str, Depends(get_language)],

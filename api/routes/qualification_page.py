@@ -11,12 +11,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from api.deps import get_language, get_settings, get_store
 from api.formatting import date_text, duration_text, percent
 from api.i18n import catalogue
-from api.rendering import local_path, render_page
+from api.rendering import kept_per_generation, local_path, render_page
 from cnc_graph.compare.levels import index_for
 from cnc_graph.labels import pick
 from cnc_graph.publish.profile import Profile, Value, qualification_profile
@@ -98,6 +98,7 @@ def _levels(profile: Profile, store: GraphStore, lang: str, base: str) -> list[d
     return rows
 
 
+@kept_per_generation
 def qualification_page(request: Request, store: GraphStore, settings: Settings, code: str, lang: str) -> HTMLResponse:
     """Return the page of the qualification with ``code`` in ``lang`` (NotFound if there is none)."""
     base = settings.base_iri
@@ -142,6 +143,6 @@ def qualification_page_route(
     lang: Annotated[str, Depends(get_language)],
     store: Annotated[GraphStore, Depends(get_store)],
     settings: Annotated[Settings, Depends(get_settings)],
-) -> HTMLResponse:
+) -> Response:
     """Return the qualification's page (its data: ``/api/qualifications/{code}``)."""
     return qualification_page(request, store, settings, code, lang)

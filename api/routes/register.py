@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import get_language, get_settings, get_store
 from api.i18n import message
-from api.rendering import render_page
+from api.rendering import kept_per_generation, render_page
 from cnc_graph.facets import FACETS, search_facets
 from cnc_graph.iris import organisation_iri, region_iri
 from cnc_graph.search import SORTS, search_index
@@ -58,6 +58,7 @@ def _pages(current: int, last: int) -> list[int | None]:
 
 
 @router.get("/qualifications", response_class=HTMLResponse, summary="Register search page")
+@kept_per_generation
 def register_page(
     request: Request,
     *,

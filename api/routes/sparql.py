@@ -97,6 +97,7 @@ FORMATS: dict[str, list[str]] = {
     "html": ["text/html"],
 }
 
+
 def _base_iri(request: Request, settings: Settings) -> str:
     """The base relative IRIs resolve against: the served store's, else the configured one."""
     return getattr(getattr(request.app.state, "store", None), "base_iri", settings.base_iri)
