@@ -119,6 +119,12 @@ class RenderedDocuments:
         return found
 
 
+#: One page rendered at a time. Renders are Python bound: on one interpreter lock, eight at once take eight times
+#: as long each and hold up every page already kept (and the event loop) at each switch of the lock; one after the
+#: other, a kept page is answered between two renders.
+_RENDERING = threading.Lock()
+
+
 def kept_per_generation(page: Callable[P, Response]) -> Callable[P, Response]:
     """Decorate a page function (with ``request`` and ``lang`` parameters) to render each page once per state of
     the public graphs: its URL (path and query) and language, on this application, name one kept rendering.
@@ -136,7 +142,8 @@ def kept_per_generation(page: Callable[P, Response]) -> Callable[P, Response]:
         settings: Settings = request.app.state.settings
 
         def make() -> tuple[bytes, str, dict[str, str]]:
-            response = page(*args, **kwargs)
+            with _RENDERING:
+                response = page(*args, **kwargs)
             if response.status_code != 200:
                 raise _NotKept(response)
             headers = {k: v for k, v in response.headers.items() if k not in ("content-length", "content-type")}

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import threading
+import weakref
 
+from cnc_graph.store import generation
 from cnc_graph.store.generation import per_generation
 
 
@@ -48,3 +51,37 @@ def test_requests_waiting_for_a_build_share_it() -> None:
         t.join(timeout=30)
     assert results == ["index"] * 8
     assert len(calls) == 1
+
+
+class Node:
+    """An object the cyclic collector tracks (it can be in a cycle)."""
+
+    def __init__(self) -> None:
+        self.other: Node | None = None
+
+
+def test_a_large_index_is_hidden_from_the_collector_and_still_freed_once_dropped(monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setattr(generation, "SETTLE_AFTER_S", 0.0)  # every build counts as large
+    store = FakeStore()
+
+    def build(s: FakeStore) -> list[Node]:
+        return [Node() for _ in range(1000 if s.public_generation == 0 else 1)]
+
+    garbage = Node()
+    garbage.other = Node()
+    garbage.other.other = garbage  # a cycle: only the collector frees it
+    cycle = weakref.ref(garbage)
+    del garbage
+    try:
+        index = per_generation(store, build)
+        assert cycle() is None  # collected before the freeze, not kept for ever in the frozen generation
+        assert gc.get_freeze_count() >= 1000
+        tracked = {id(o) for o in gc.get_objects()}  # the collector's generations, the frozen one left out
+        assert not any(id(node) in tracked for node in index)
+        kept = weakref.ref(index[0])
+        del index
+        store.public_generation += 1
+        assert len(per_generation(store, build)) == 1  # a write: the next build replaces the first index
+        assert kept() is None  # frozen objects are freed by reference counting
+    finally:
+        gc.unfreeze()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from cnc_graph.errors import InputError
-from cnc_graph.facets import search_facets
+from cnc_graph.facets import FACETS, FacetArrays, facet_values, search_facets
 from cnc_graph.search import SearchIndex, Summary, normalise
 from cnc_graph.store.embedded import OxigraphStore
 
@@ -170,3 +172,18 @@ def test_facets_count_the_hits_of_the_search(built_store: OxigraphStore, index: 
     assert {v.label for v in facets["field"]} >= {"Information and Communication Technologies (ICTs)"}
     narrowed = search_facets(built_store, "en", q="technicien", levels=("cnc:5",))
     assert [v.value for v in narrowed["cnc"]] == ["5"] and narrowed["cnc"][0].count == by_level["5"]
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [{}, {"q": "technicien"}, {"levels": ("cnc:5",)}, {"subsector": "higher-education"}, {"q": "zzzz-nothing"}],
+)
+def test_facet_counts_in_arrays_are_those_of_each_hit_in_turn(index: SearchIndex, filters: dict[str, object]) -> None:
+    hits = index.hits(**filters)  # type: ignore[arg-type]
+    expected: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
+    for position in hits:
+        for name, values in facet_values(index, position).items():
+            expected[name].update(values)
+    assert FacetArrays(index).count(hits) == expected
+    if filters == {}:
+        assert sum(expected["subsector"].values()) == len(index.summaries) > 100
