@@ -64,6 +64,7 @@ def test_a_fallback_on_a_page_carries_its_language_and_a_badge(monkeypatch: pyte
     monkeypatch.setattr(
         "api.i18n.catalogue", lambda lang, folder=MESSAGES: english if lang == "en" else catalogue(lang)
     )
+    monkeypatch.setattr("api.rendering._PLAIN", {})  # the texts rendered so far were from the whole catalogue
     page = render_page(None, "error.html", "en", status=404, heading="error.404", detail="x", phrase="Not Found")
     french = catalogue("fr")["nav.register"]
     assert f"<span lang='fr'>{french}</span><span class='fallback'" in page
