@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import pyoxigraph as ox
 import typer
@@ -30,6 +30,9 @@ from cnc_graph.settings import Settings
 from cnc_graph.store.protocol import GraphStore
 from cnc_graph.store.selector import open_store
 from cnc_graph.validation.validator import ValidationReport, Validator
+
+if TYPE_CHECKING:
+    from cnc_graph.importing import ImportResult
 
 app = typer.Typer(
     help="CNC Graph: the linked-data knowledge graph of Morocco's National Qualifications Framework.",
@@ -231,13 +234,24 @@ def import_inventory(
             "--subsector", help="general-education, vocational-training, higher-education or continuing-training."
         ),
     ] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate only; write nothing.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and list the changes; write nothing.")] = False,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="Make the file the whole sub-sector: remove its qualifications absent from the file (with --yes).",
+        ),
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="With --replace: do remove what the file does not hold.")] = False,
     report_file: Annotated[Path | None, typer.Option("--report", help="Write the full report (JSON) here.")] = None,
     store: StoreOption = None,
     lang: LangOption = "fr",
 ) -> None:
-    """Import one sub-sector's inventory into its named graph, atomically; any violation imports nothing."""
-    from cnc_graph.importing import ImportResult
+    """Import one sub-sector's inventory, atomically: add its new rows, update the changed ones, keep the others.
+
+    Any violation imports nothing. Qualifications of the sub-sector that the file does not hold are kept, unless
+    --replace (and --yes) is given.
+    """
     from cnc_graph.importing import import_inventory as do_import
 
     settings = settings_for(store)
@@ -245,7 +259,7 @@ def import_inventory(
     def action() -> ImportResult:
         with opened(settings) as graph_store:
             try:
-                return do_import(graph_store, settings, file, subsector, dry_run)
+                return do_import(graph_store, settings, file, subsector, dry_run, replace, yes)
             except ValidationFailed as exc:
                 lines = exc.lines
                 write_report(report_file, exc.report, lines, str(file))  # type: ignore[arg-type]
@@ -255,10 +269,30 @@ def import_inventory(
     result = run(action, lang)
     write_report(report_file, result.report, result.lines, str(file))
     print_located(result.report, result.lines, str(file), lang, warnings_only=True)
+    print_import_changes(result, dry_run)
+
+
+def print_import_changes(result: ImportResult, dry_run: bool) -> None:
+    """Print what an import did (or would do) to each qualification, then the totals."""
+    from cnc_graph.importing import ADDED, REMOVED, UNCHANGED, UPDATED
+
+    changes = Table("line", "code", "change", "fields changed", title="Qualifications")
+    for change in result.changes:
+        if change.action != UNCHANGED:
+            fields = ", ".join(change.fields)
+            changes.add_row(str(change.line or "—"), change.code, change.action, fields)
+    if changes.row_count:
+        out.print(changes)
+    would = "would be " if dry_run else ""
+    totals = [f"{result.count(a)} {would}{a}" for a in (ADDED, UPDATED, UNCHANGED)]
+    if result.replace:
+        totals.append(f"{result.count(REMOVED)} {would}removed (absent from the file)")
+    else:
+        totals.append(f"{result.kept} kept (in the sub-sector, not in the file)")
     verb = "would import" if dry_run else "imported"
     out.print(
-        f"{verb} {result.qualifications} qualification(s) ({result.triples} triples) into {result.graph}; "
-        f"{len(result.report.warnings)} warning(s)"
+        f"{verb} {result.qualifications} qualification(s) ({result.triples} triples) into {result.graph}: "
+        f"{', '.join(totals)}; {len(result.report.warnings)} warning(s)"
     )
 
 

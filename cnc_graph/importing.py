@@ -1,4 +1,9 @@
-"""Importing a file into an existing store: convert, validate with the rest of the graph, replace atomically."""
+"""Importing a file into an existing store: convert, validate with the rest of the graph, write atomically.
+
+An import adds and updates: each row of the file becomes its qualification's whole record (added, or updated in
+place), and the sub-sector's other qualifications are kept. Only ``replace=True`` makes the file the whole
+sub-sector, and it removes nothing unless ``confirm=True`` (a dry run lists what it would remove).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from cnc_graph.card import fields as card
+from cnc_graph.card.diff import changed_fields, records
 from cnc_graph.errors import InputError, InputErrors, Location, ValidationFailed
 from cnc_graph.ingest.inventory import read_inventory_file
 from cnc_graph.iris import graph_iri
@@ -17,6 +23,19 @@ from cnc_graph.store.protocol import GraphStore
 from cnc_graph.validation.context import record_context, record_subjects
 from cnc_graph.validation.shapes import validator_for
 from cnc_graph.validation.validator import ValidationReport, ValidationResult
+
+ADDED, UPDATED, UNCHANGED, REMOVED = "added", "updated", "unchanged", "removed"
+
+
+@dataclass(frozen=True)
+class RowChange:
+    """What an import does to one qualification: added, updated (with the card columns that change),
+    unchanged, or removed (``replace`` only: in the sub-sector, not in the file; no line then)."""
+
+    code: str
+    action: str
+    line: int | None = None
+    fields: tuple[str, ...] = ()
 
 
 @dataclass
@@ -29,6 +48,13 @@ class ImportResult:
     report: ValidationReport = field(default_factory=ValidationReport)
     written: bool = False
     lines: dict[str, int] = field(default_factory=dict)
+    changes: list[RowChange] = field(default_factory=list)  # the file's rows in file order, then the removed
+    kept: int = 0  # qualifications of the sub-sector not in the file, kept as they are
+    replace: bool = False
+
+    def count(self, action: str) -> int:
+        """Return how many qualifications the import gives ``action`` (added, updated…)."""
+        return sum(1 for c in self.changes if c.action == action)
 
 
 def store_triples(store: GraphStore, exclude_graph: str | None = None) -> list[ox.Triple]:
@@ -44,8 +70,15 @@ def import_inventory(
     path: Path,
     subsector: str | None = None,
     dry_run: bool = False,
+    replace: bool = False,
+    confirm: bool = False,
 ) -> ImportResult:
-    """Import one sub-sector's inventory file; with any violation nothing is written."""
+    """Import one sub-sector's inventory file: add its new qualifications, update those it changes, keep the rest.
+
+    With ``replace``, the file becomes the whole sub-sector: qualifications absent from it are removed, but only
+    with ``confirm`` (else InputError names them; a dry run lists them without refusing). With any violation
+    nothing is written.
+    """
     rows = read_inventory_file(path, settings.base_iri)
     key = _subsector_for(path, subsector, rows.subsectors)
     graph = graph_iri(settings.base_iri, f"inventory/{key}")
@@ -60,13 +93,43 @@ def import_inventory(
     else:
         report = validator.validate_triples(store_triples(store, exclude_graph=graph) + triples)
     report = ValidationReport([r for r in report.results if r.focus in rows.lines or _owner(r.focus, rows.lines)])
-    result = ImportResult(graph, len(triples), len(rows.lines), report, lines=rows.lines)
+    result = ImportResult(graph, len(triples), len(rows.lines), report, lines=rows.lines, replace=replace)
     if report.violations:
         raise ValidationFailed(report, str(path), rows.lines)
+    held, loose = records(stored_graph(store, graph), settings.base_iri)
+    coming, _ = records(triples, settings.base_iri)
+    for iri, line in sorted(rows.lines.items(), key=lambda item: item[1]):
+        code = iri.rsplit("/", 1)[-1]
+        if iri not in held:
+            result.changes.append(RowChange(code, ADDED, line))
+        else:
+            changed = changed_fields(held[iri], coming.get(iri, []), iri)
+            result.changes.append(RowChange(code, UPDATED if changed else UNCHANGED, line, tuple(changed)))
+    absent = sorted(iri for iri in held if iri not in rows.lines)
+    if replace:
+        result.changes += [RowChange(iri.rsplit("/", 1)[-1], REMOVED) for iri in absent]
+        if absent and not confirm and not dry_run:
+            codes = ", ".join(iri.rsplit("/", 1)[-1] for iri in absent)
+            raise InputError(
+                f"--replace would remove {len(absent)} qualification(s) of {key} that the file does not hold: "
+                f"{codes}; pass --yes to remove them, or import without --replace to keep them",
+                Location(str(path)),
+                f"--replace supprimerait {len(absent)} certification(s) de {key} absentes du fichier : {codes} ; "
+                "ajoutez --yes pour les supprimer, ou importez sans --replace pour les garder",
+            )
+        written = triples
+    else:
+        result.kept = len(absent)
+        written = [t for iri in absent for t in held[iri]] + loose + triples
     if not dry_run:
-        store.replace_graph(graph, triples)
+        store.replace_graph(graph, written)
         result.written = True
     return result
+
+
+def stored_graph(store: GraphStore, graph: str) -> list[ox.Triple]:
+    """Return the triples the store holds in the public ``graph`` (none if there is no such graph)."""
+    return list(store.query(load_query("graph_triples"), bindings={"g": ox.NamedNode(graph)}))  # type: ignore[arg-type]
 
 
 def _refuse_codes_held_elsewhere(store: GraphStore, lines: dict[str, int], graph: str, source: str) -> None:

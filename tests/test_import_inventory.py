@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from pyoxigraph import Literal
 
 from cnc_graph.build import build
 from cnc_graph.errors import InputError, InputErrors, ValidationFailed
@@ -130,22 +131,65 @@ def test_dry_run_validates_without_writing(store: OxigraphStore, settings: Setti
     assert fingerprint(store) == before
 
 
-def test_import_replaces_the_subsector_graph_atomically(settings: Settings) -> None:
+def codes_of(store: OxigraphStore, subsector: str) -> set[str]:
+    """Return the codes of the sub-sector's qualifications in the store."""
+    query = "SELECT ?c WHERE { ?q cnc:code ?c ; cnc:subSector/skos:notation ?s }"
+    return {r["c"].value for r in store.query(query, bindings={"s": Literal(subsector)})}  # type: ignore[union-attr]
+
+
+def test_import_adds_and_updates_and_keeps_the_rest_of_the_subsector(settings: Settings) -> None:
     fresh = OxigraphStore(None, settings.base_iri)
     build(fresh, settings)
+    shipped = codes_of(fresh, "vocational-training")
+    assert len(shipped) > 10 and "OFPPT-TS-TDI" in shipped
     result = import_inventory(fresh, settings, FIXTURES / "valid-semicolon-bom.csv")
     assert result.written and result.graph == VOCATIONAL
-    codes = {
-        r["c"].value
-        for r in fresh.query(  # type: ignore[union-attr]
-            "SELECT ?c WHERE { GRAPH ?g { ?q cnc:code ?c } }", bindings={}
-        )
-    }
-    rows = list(fresh.query("SELECT ?c WHERE { ?q cnc:code ?c ; cnc:subSector/skos:notation 'vocational-training' }"))
-    assert {r["c"].value for r in rows} == {"TEST-TS-A", "TEST-TS-B"}
-    assert "OFPPT-TS-TDI" not in codes
+    assert codes_of(fresh, "vocational-training") == shipped | {"TEST-TS-A", "TEST-TS-B"}  # nothing lost
+    assert [(c.code, c.action) for c in result.changes] == [("TEST-TS-A", "added"), ("TEST-TS-B", "added")]
+    assert result.kept == len(shipped)
     dates = {r["d"].value for r in fresh.query("SELECT ?d WHERE { ?q cnc:code 'TEST-TS-B' ; cnc:legalBasisDate ?d }")}
     assert dates == {"2004-06-07"}  # written 07/06/2004 in the file
+
+    again = import_inventory(fresh, settings, FIXTURES / "valid-semicolon-bom.csv")
+    assert [c.action for c in again.changes] == ["unchanged", "unchanged"]
+
+
+def test_an_import_names_the_fields_a_row_changes(settings: Settings, tmp_path: Path) -> None:
+    fresh = OxigraphStore(None, settings.base_iri)
+    build(fresh, settings)
+    import_inventory(fresh, settings, FIXTURES / "valid.csv")
+    text = (FIXTURES / "valid.csv").read_text(encoding="utf-8")
+    changed = tmp_path / "changed.csv"
+    changed.write_text(text.replace("Technicien Spécialisé en Réseaux", "Technicien Spécialisé en Réseaux et Cloud"))
+    result = import_inventory(fresh, settings, changed)
+    assert [(c.code, c.action, c.fields) for c in result.changes] == [
+        ("TEST-TS-A", "unchanged", ()),
+        ("TEST-TS-B", "updated", ("intitule_fr",)),
+    ]
+    titles = {r["t"].value for r in fresh.query("SELECT ?t WHERE { ?q cnc:code 'TEST-TS-B' ; dct:title ?t }")}
+    assert "Technicien Spécialisé en Réseaux et Cloud" in titles and "Technicien Spécialisé en Réseaux" not in titles
+
+
+def test_replace_lists_what_it_would_remove_and_removes_only_when_told(settings: Settings) -> None:
+    fresh = OxigraphStore(None, settings.base_iri)
+    build(fresh, settings)
+    shipped = codes_of(fresh, "vocational-training")
+    before = fingerprint(fresh)
+    with pytest.raises(InputError) as refused:
+        import_inventory(fresh, settings, FIXTURES / "valid.csv", replace=True)
+    assert fingerprint(fresh) == before
+    assert f"would remove {len(shipped)} qualification(s)" in str(refused.value) and "OFPPT-TS-TDI" in str(
+        refused.value
+    )
+    assert "--yes" in refused.value.localised("fr")
+
+    dry = import_inventory(fresh, settings, FIXTURES / "valid.csv", dry_run=True, replace=True)
+    assert not dry.written and fingerprint(fresh) == before
+    assert {c.code for c in dry.changes if c.action == "removed"} == shipped
+
+    done = import_inventory(fresh, settings, FIXTURES / "valid.csv", replace=True, confirm=True)
+    assert done.written and done.count("removed") == len(shipped)
+    assert codes_of(fresh, "vocational-training") == {"TEST-TS-A", "TEST-TS-B"}
 
 
 def test_cli_import_reports_row_and_column_and_writes_report(tmp_path: Path) -> None:
@@ -161,7 +205,22 @@ def test_cli_import_reports_row_and_column_and_writes_report(tmp_path: Path) -> 
     assert '"line": 3' in report.read_text()
     ok = run_cli("import", "inventory", str(FIXTURES / "valid.csv"), "--store", str(store_path), "--lang", "en")
     assert ok.returncode == 0, ok.stderr
-    assert "imported 2 qualification(s)" in ok.stdout
+    assert "imported 2 qualification(s)" in ok.stdout and "2 added" in ok.stdout and "0 updated" in ok.stdout
+    assert "kept (in the sub-sector, not in the file)" in ok.stdout
+
+
+def test_cli_replace_refuses_without_yes_and_the_dry_run_shows_the_same(tmp_path: Path) -> None:
+    store_path = tmp_path / "store"
+    assert run_cli("build", "--store", str(store_path)).returncode == 0
+    args = ("import", "inventory", str(FIXTURES / "valid.csv"), "--store", str(store_path), "--replace")
+    dry = run_cli(*args, "--dry-run", "--lang", "en")
+    assert dry.returncode == 0, dry.stderr
+    assert "would be removed (absent from the file)" in dry.stdout and "OFPPT-TS-TDI" in dry.stdout
+    refused = run_cli(*args, "--lang", "en")
+    assert refused.returncode != 0 and "--yes" in refused.stderr and "OFPPT-TS-TDI" in refused.stderr
+    done = run_cli(*args, "--yes", "--lang", "en")
+    assert done.returncode == 0, done.stderr
+    assert "removed (absent from the file)" in done.stdout
 
 
 @pytest.mark.parametrize(

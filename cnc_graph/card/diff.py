@@ -1,0 +1,67 @@
+"""Cards compared: the triples of each qualification record in a graph, and which card fields two versions of a
+record differ in.
+
+A record is a qualification's own triples and those of its own nodes (learning outcomes, opportunities,
+accreditations), whose IRIs extend the qualification's: ``…/qualification/{code}/outcome/1``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+
+import pyoxigraph as ox
+
+from cnc_graph.card import fields as card
+
+OTHER = "(other statements)"  # a difference outside every card field (a type, a back link)
+
+
+def record_owner(subject: str, base: str) -> str | None:
+    """Return the IRI of the qualification whose record ``subject`` belongs to, or None."""
+    found = re.match(re.escape(base) + r"qualification/[^/]+", subject)
+    return found.group(0) if found else None
+
+
+def records(triples: Iterable[ox.Triple], base: str) -> tuple[dict[str, list[ox.Triple]], list[ox.Triple]]:
+    """Return the triples grouped by the qualification record they belong to, and those of no record."""
+    grouped: dict[str, list[ox.Triple]] = defaultdict(list)
+    loose: list[ox.Triple] = []
+    for t in triples:
+        owner = record_owner(t.subject.value, base) if isinstance(t.subject, ox.NamedNode) else None
+        if owner is None:
+            loose.append(t)
+        else:
+            grouped[owner].append(t)
+    return dict(grouped), loose
+
+
+def field_values(triples: list[ox.Triple], iri: str) -> dict[str, set[str]]:
+    """Return each card field's values in a record (as N-Triples terms), by column; empty fields left out."""
+    about: dict[tuple[str, str], set[ox.NamedNode | ox.BlankNode | ox.Literal]] = defaultdict(set)
+    for t in triples:
+        if not isinstance(t.subject, ox.Triple) and not isinstance(t.object, ox.Triple):
+            about[(t.subject.value, t.predicate.value)].add(t.object)
+    found: dict[str, set[str]] = {}
+    for f in card.FIELDS:
+        objects = about.get((iri, f.property), set())
+        if f.node is not None and f.node_property is not None:
+            objects = {o for node in objects for o in about.get((node.value, f.node_property), set())}
+        if f.lang is not None:
+            objects = {o for o in objects if isinstance(o, ox.Literal) and o.language == f.lang}
+        if objects:
+            found[f.column] = {str(o) for o in objects}
+    return found
+
+
+def changed_fields(old: list[ox.Triple], new: list[ox.Triple], iri: str) -> list[str]:
+    """Return the card columns whose values differ between two versions of the record of ``iri``, in card order.
+
+    Empty when the two hold the same triples; ``OTHER`` when they differ only outside the card's fields.
+    """
+    if set(old) == set(new):
+        return []
+    before, after = field_values(old, iri), field_values(new, iri)
+    changed = [f.column for f in card.FIELDS if before.get(f.column) != after.get(f.column)]
+    return list(dict.fromkeys(changed)) or [OTHER]
