@@ -154,7 +154,15 @@ def step_reimport(a: argparse.Namespace) -> dict[str, object]:
     result = import_inventory(store, settings, a.file)
     seconds = time.perf_counter() - start
     store.close()
-    return {"seconds": seconds, "rows": result.qualifications, "triples": result.triples, "peak_mb": _peak_mb()}
+    return {
+        "seconds": seconds,
+        "rows": result.qualifications,
+        "triples": result.triples,
+        "added": result.count("added"),
+        "updated": result.count("updated"),
+        "kept": result.kept,
+        "peak_mb": _peak_mb(),
+    }
 
 
 def _card_cells(root: Path, index: int) -> dict[str, str]:
