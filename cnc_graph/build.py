@@ -1,4 +1,11 @@
-"""``cnc-graph build``: read every shipped source, validate it all with the shapes, load it atomically."""
+"""``cnc-graph build``: read the shipped sources, validate the graph they make with the shapes, load it atomically.
+
+The store is the register. A build (re)loads the reference graphs (ontology, shapes, frameworks, vocabularies,
+the ESCO slice, mappings) and seeds the shipped inventory (``inventory/…`` graphs) only where the store has no
+such graph yet: what was imported or published since is kept, and validated with the rest. ``reset=True``
+starts over: every register graph is dropped and the shipped inventory loaded again; the summary says what
+was dropped.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +21,7 @@ from cnc_graph.errors import ValidationFailed
 from cnc_graph.ingest.readers import readers
 from cnc_graph.ingest.sources import Source, discover_sources
 from cnc_graph.iris import DCT, OWL, RDF, VOID, XSD, graph_iri
-from cnc_graph.rdf.query_files import select, value
+from cnc_graph.rdf.query_files import load_query, select, value
 from cnc_graph.settings import Settings
 from cnc_graph.store.protocol import GraphStore
 from cnc_graph.validation.shapes import project_validator
@@ -22,6 +29,7 @@ from cnc_graph.validation.validator import ValidationReport
 
 Progress = Callable[[str, int, int], None]
 NOT_VALIDATED = ("shapes", "ontology")
+SEEDED = "inventory/"  # graph keys of the register's data: loaded from the shipped files into an empty store only
 
 
 @dataclass
@@ -34,6 +42,8 @@ class BuildSummary:
     qualifications: list[dict[str, str | None]] = field(default_factory=list)
     report: ValidationReport = field(default_factory=ValidationReport)
     seconds: float = 0.0
+    kept: dict[str, int] = field(default_factory=dict)  # register graphs kept as the store holds them: triples
+    dropped: dict[str, int] = field(default_factory=dict)  # register graphs a reset dropped or reloaded: triples
 
 
 def read_sources(sources: list[Source], base_iri: str, progress: Progress | None = None) -> dict[str, list[ox.Triple]]:
@@ -52,19 +62,30 @@ def build(
     settings: Settings,
     progress: Progress | None = None,
     allow_violations: bool = False,
+    reset: bool = False,
 ) -> BuildSummary:
-    """Load ontology, shapes, frameworks, vocabularies, inventory and mappings into ``store``.
+    """Load ontology, shapes, frameworks, vocabularies and mappings into ``store``, and seed the inventory.
 
-    Everything is validated first; with a violation nothing is written (unless
+    Register graphs already in the store (imports, publications) are kept unless ``reset``; see the module's
+    docstring. Everything the store will hold is validated first; with a violation nothing is written (unless
     ``allow_violations``) and ``ValidationFailed`` carries the report.
     """
     started = time.perf_counter()
+    base = settings.base_iri
+    held = store.graphs(public_only=True)
+    register = {g: n for g, n in held.items() if _is_register_graph(base, g)}
     sources = discover_sources(settings.root)
-    contents = read_sources(sources, settings.base_iri, progress)
+    if not reset:
+        sources = [s for s in sources if not (s.key.startswith(SEEDED) and graph_iri(base, s.key) in register)]
+    contents = read_sources(sources, base, progress)
+    written = {graph_iri(base, key) for key in contents}
+    kept = {} if reset else {g: n for g, n in register.items() if g not in written}
     if progress:
         progress("validating with the shapes", 0, 1)
     validator = project_validator(settings.root, contents.get("ontology", []))
     data = [t for key, triples in contents.items() if key not in NOT_VALIDATED for t in triples]
+    for graph in kept:
+        data += stored_graph(store, graph)
     report = validator.validate_triples(data)
     if report.violations and not allow_violations:
         raise ValidationFailed(report, "build")
@@ -72,12 +93,28 @@ def build(
         progress("writing the store", 0, 1)
     with store.transaction() as tx:
         for key, triples in contents.items():
-            tx.replace_graph(graph_iri(settings.base_iri, key), triples)
-        tx.replace_graph(graph_iri(settings.base_iri, "build"), _build_metadata(settings, contents, report))
+            tx.replace_graph(graph_iri(base, key), triples)
+        if reset:
+            for graph in register:
+                if graph not in written:
+                    tx.drop_graph(graph)
+        tx.replace_graph(graph_iri(base, "build"), _build_metadata(settings, contents, report))
     summary = summarise(store)
     summary.report = report
+    summary.kept = kept
+    summary.dropped = register if reset else {}
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _is_register_graph(base: str, graph: str) -> bool:
+    """Return whether a public graph holds the register's data (inventory or publications), not reference data."""
+    return graph.startswith(graph_iri(base, SEEDED)) or graph == graph_iri(base, "register")
+
+
+def stored_graph(store: GraphStore, graph: str) -> list[ox.Triple]:
+    """Return the triples the store holds in the public ``graph`` (none if there is no such graph)."""
+    return list(store.query(load_query("graph_triples"), bindings={"g": ox.NamedNode(graph)}))  # type: ignore[arg-type]
 
 
 def _build_metadata(

@@ -110,9 +110,18 @@ def build(
     allow_violations: Annotated[
         bool, typer.Option("--allow-violations", help="Write the graph even if the shapes report violations.")
     ] = False,
+    reset: Annotated[
+        bool,
+        typer.Option(
+            "--reset", help="Start over: drop what was imported or published, load the shipped inventory again."
+        ),
+    ] = False,
     lang: LangOption = "en",
 ) -> None:
-    """Load ontology, frameworks, vocabularies, inventory and mappings; validate; print a summary."""
+    """Load ontology, frameworks, vocabularies and mappings; seed the shipped inventory into an empty store.
+
+    What the store's register holds (imports, publications) is kept and validated with the rest, unless --reset.
+    """
     from cnc_graph.build import build as build_graph
 
     settings = settings_for(store)
@@ -127,7 +136,7 @@ def build(
             def step(text: str, done: int, total: int) -> None:
                 progress.update(task, description=f"{text} ({done}/{total})" if total > 1 else text)
 
-            summary = build_graph(graph_store, settings, step, allow_violations)
+            summary = build_graph(graph_store, settings, step, allow_violations, reset)
         print_summary(summary, lang)
         if summary.report.violations:
             raise typer.Exit(1)

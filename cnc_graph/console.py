@@ -65,6 +65,15 @@ def print_summary(summary: BuildSummary, lang: str) -> None:
         out.print(quals)
     report = summary.report
     print_report(ValidationReport([r for r in report.results if r.severity == "Violation"]), lang)
+    if summary.kept:
+        kept = ", ".join(f"{g.rsplit('/graph/', 1)[-1]} ({n} triples)" for g, n in sorted(summary.kept.items()))
+        out.print(
+            f"kept the register as the store holds it (imports and publications): {kept}; "
+            "build --reset reloads the shipped inventory instead"
+        )
+    if summary.dropped:
+        dropped = ", ".join(f"{g.rsplit('/graph/', 1)[-1]} ({n} triples)" for g, n in sorted(summary.dropped.items()))
+        out.print(f"--reset dropped the register's graphs and loaded the shipped inventory again: {dropped}")
     out.print(
         f"{len(report.violations)} violation(s), {len(report.warnings)} warning(s); built in {summary.seconds:.1f} s"
     )

@@ -25,6 +25,7 @@ from cnc_graph.validation.shapes import validator_for
 from cnc_graph.validation.validator import ValidationReport, ValidationResult
 
 ADDED, UPDATED, UNCHANGED, REMOVED = "added", "updated", "unchanged", "removed"
+NAMED = 20  # codes named in a refusal; the dry run lists them all
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def import_inventory(
     triples = rows.triples
     if subsector and not rows.subsectors:
         triples = triples + _subsector_triples(settings.base_iri, rows.lines, key)
-    _refuse_codes_held_elsewhere(store, rows.lines, graph, str(path))
+    held_here = _refuse_codes_held_elsewhere(store, rows.lines, graph, str(path))
     validator = validator_for(settings)
     if validator.engine == "compiled":
         context = record_context(store, triples, exclude_graph=graph)
@@ -96,20 +97,27 @@ def import_inventory(
     result = ImportResult(graph, len(triples), len(rows.lines), report, lines=rows.lines, replace=replace)
     if report.violations:
         raise ValidationFailed(report, str(path), rows.lines)
-    held, loose = records(stored_graph(store, graph), settings.base_iri)
+    again = [ox.NamedNode(iri) for iri in rows.lines if iri in held_here]  # the rows that update a record
+    found = select(store, "record_triples", q=again) if again else []
+    before = records(
+        (ox.Triple(r["part"] or r["q"], r["p"], r["o"]) for r in found if value(r["g"]) == graph),  # type: ignore[arg-type]
+        settings.base_iri,
+    )[0]
     coming, _ = records(triples, settings.base_iri)
     for iri, line in sorted(rows.lines.items(), key=lambda item: item[1]):
         code = iri.rsplit("/", 1)[-1]
-        if iri not in held:
+        if iri not in held_here:
             result.changes.append(RowChange(code, ADDED, line))
         else:
-            changed = changed_fields(held[iri], coming.get(iri, []), iri)
+            changed = changed_fields(before.get(iri, []), coming.get(iri, []), iri)
             result.changes.append(RowChange(code, UPDATED if changed else UNCHANGED, line, tuple(changed)))
-    absent = sorted(iri for iri in held if iri not in rows.lines)
     if replace:
+        held = {str(value(row["q"])) for row in select(store, "graph_qualifications", g=ox.NamedNode(graph))}
+        absent = sorted(held - set(rows.lines))
         result.changes += [RowChange(iri.rsplit("/", 1)[-1], REMOVED) for iri in absent]
         if absent and not confirm and not dry_run:
-            codes = ", ".join(iri.rsplit("/", 1)[-1] for iri in absent)
+            codes = ", ".join(iri.rsplit("/", 1)[-1] for iri in absent[:NAMED])
+            codes += f" … (+{len(absent) - NAMED})" if len(absent) > NAMED else ""
             raise InputError(
                 f"--replace would remove {len(absent)} qualification(s) of {key} that the file does not hold: "
                 f"{codes}; pass --yes to remove them, or import without --replace to keep them",
@@ -117,28 +125,33 @@ def import_inventory(
                 f"--replace supprimerait {len(absent)} certification(s) de {key} absentes du fichier : {codes} ; "
                 "ajoutez --yes pour les supprimer, ou importez sans --replace pour les garder",
             )
-        written = triples
     else:
-        result.kept = len(absent)
-        written = [t for iri in absent for t in held[iri]] + loose + triples
+        count = select(store, "graph_qualification_count", g=ox.NamedNode(graph))
+        result.kept = int(value(count[0]["n"]) or 0) - len(held_here) if count else 0
     if not dry_run:
-        store.replace_graph(graph, written)
+        if replace:
+            store.replace_graph(graph, triples)
+        else:
+            old = {t for record in before.values() for t in record}
+            new = set(triples)
+            with store.transaction() as tx:  # the rows' old records out, their new ones in: one transaction
+                tx.remove(graph, [t for t in old if t not in new])
+                tx.add(graph, [t for t in triples if t not in old])
         result.written = True
     return result
 
 
-def stored_graph(store: GraphStore, graph: str) -> list[ox.Triple]:
-    """Return the triples the store holds in the public ``graph`` (none if there is no such graph)."""
-    return list(store.query(load_query("graph_triples"), bindings={"g": ox.NamedNode(graph)}))  # type: ignore[arg-type]
-
-
-def _refuse_codes_held_elsewhere(store: GraphStore, lines: dict[str, int], graph: str, source: str) -> None:
-    """Raise if a qualification of the file is already registered in another named graph."""
+def _refuse_codes_held_elsewhere(store: GraphStore, lines: dict[str, int], graph: str, source: str) -> set[str]:
+    """Raise if a qualification of the file is already registered in another named graph; else return those of
+    the file that ``graph`` already holds."""
     errors = []
+    here: set[str] = set()
     iris = [ox.NamedNode(iri) for iri in lines]
     for row in select(store, "qualification_graphs", q=iris):
         iri, holder = value(row["q"]), value(row["g"])
-        if iri in lines and holder != graph:
+        if iri in lines and holder == graph:
+            here.add(iri)
+        elif iri in lines:
             code = value(row["code"])
             where = holder.rsplit("/graph/", 1)[-1] if holder else "?"
             errors.append(
@@ -150,6 +163,7 @@ def _refuse_codes_held_elsewhere(store: GraphStore, lines: dict[str, int], graph
             )
     if errors:
         raise InputErrors(errors)
+    return here
 
 
 def _owner(focus: str, lines: dict[str, int]) -> str | None:

@@ -111,6 +111,28 @@ def test_add_keeps_what_the_graph_held(store: GraphStore) -> None:
     assert store.graphs() == {G: 2}
 
 
+def test_remove_then_add_in_one_transaction_changes_only_those_triples(store: GraphStore) -> None:
+    store.replace_graph(G, [triple("a"), triple("b"), triple("c")])
+    store.replace_graph(OTHER, [triple("b")])
+    before = store.generation  # type: ignore[attr-defined]
+    with store.transaction() as tx:
+        tx.remove(G, [triple("b"), triple("not-there")])  # what the graph lacks is ignored
+        tx.add(G, [triple("d")])
+    assert in_graph(store, G) == {"a", "c", "d"}
+    assert in_graph(store, OTHER) == {"b"}  # the same triple in another graph stays
+    assert store.generation == before + 1  # type: ignore[attr-defined]
+    with pytest.raises(RuntimeError), store.transaction() as tx:
+        tx.remove(G, [triple("a")])
+        raise RuntimeError("nothing committed")
+    assert in_graph(store, G) == {"a", "c", "d"}
+
+
+def in_graph(store: GraphStore, graph: str) -> set[str]:
+    """Return the object values of the named graph ``graph``."""
+    rows = store.query("SELECT ?o WHERE { GRAPH ?g { ?s ?p ?o } }", bindings={"g": ox.NamedNode(graph)})
+    return {row["o"].value for row in rows}  # type: ignore[union-attr]
+
+
 def test_replacing_with_nothing_removes_the_graph(store: GraphStore) -> None:
     store.replace_graph(G, [triple("a")])
     store.replace_graph(G, [])

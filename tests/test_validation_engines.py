@@ -139,6 +139,9 @@ def _faults() -> list[ox.Triple]:
         ox.Triple(q, n(DCT + "title"), ox.Literal("Autre titre", language="FR")),  # uniqueLang (case-insensitive)
         ox.Triple(q, n(DCT + "title"), ox.Literal("Title", language="en-GB")),
         ox.Triple(q, n(DCT + "title"), ox.Literal("sans langue")),  # languageIn
+        ox.Triple(q, n(DCT + "title"), ox.Literal("ع" * 301, language="ar")),  # maxLength, counted in characters
+        ox.Triple(q, n(DCT + "source"), n("https://example.org/" + "a" * 1990)),  # maxLength of an IRI
+        ox.Triple(q, n(DCT + "source"), blank),  # a blank node has no length: fails maxLength too
         ox.Triple(q, n(CNC + "level"), n(f"{BASE}framework/eqf/level/5")),  # not a CNC level
         ox.Triple(q, n(CNC + "level"), ox.Literal("5")),  # literal where a level is expected
         ox.Triple(q, n(CNC + "awardingBody"), n(f"{BASE}organisation/does-not-exist")),  # class
@@ -155,6 +158,7 @@ def _faults() -> list[ox.Triple]:
         ox.Triple(lo, typ, n(CNC + "LearningOutcome")),
         ox.Triple(lo, n(CNC + "statement"), ox.Literal("Un acquis", language="fr")),
         ox.Triple(lo, n(CNC + "statement"), ox.Literal("Un autre", language="fr")),
+        ox.Triple(lo, n(CNC + "statement"), ox.Literal("x" * 1001, language="en")),
         ox.Triple(lo, n(CNC + "relatedSkill"), n("http://data.europa.eu/esco/skill/not-a-skill")),
         ox.Triple(q, n(CNC + "hasAccreditation"), a),
         ox.Triple(a, typ, n(CNC + "Accreditation")),

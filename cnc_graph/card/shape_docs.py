@@ -206,6 +206,8 @@ def _constraints(graph: Graph, shape: Node) -> tuple[str, ...]:
         out.append(f"pattern `{pattern}`")
     if (low := _one(graph, shape, SH + "minInclusive")) is not None:
         out.append(f"≥ {low}")
+    if (longest := _int(_one(graph, shape, SH + "maxLength"))) is not None:
+        out.append(f"at most {longest:,} characters")
     if (languages := _one(graph, shape, SH + "languageIn")) is not None:
         out.append("language " + " or ".join(str(v) for v in _list(graph, languages)))
     if str(_one(graph, shape, SH + "uniqueLang")) == "true":
@@ -276,10 +278,11 @@ def shape_columns(graph: Graph) -> set[str]:
     return {c for s in qualification_shapes(graph) for c in s.columns}
 
 
-def _rank(shape: ShapeDoc) -> tuple[bool, bool, bool, str]:
+def _rank(shape: ShapeDoc) -> tuple[bool, bool, bool, bool, str]:
     # The shape about this column alone, checking the value itself (Violation) rather than its
-    # presence or its relation to other values, comes first.
-    return (len(shape.columns) > 1, shape.severity != "Violation", shape.relational, shape.iri)
+    # presence or its relation to other values, comes first; one that only limits counts or lengths, last.
+    limit = all(c.startswith("at most") for c in shape.constraints)
+    return (len(shape.columns) > 1, limit, shape.severity != "Violation", shape.relational, shape.iri)
 
 
 def _closest(shapes: Sequence[ShapeDoc], column: str) -> list[ShapeDoc]:

@@ -27,6 +27,7 @@ from cnc_graph.iris import PREFIXES, is_public_graph, staging_graph_iri
 from cnc_graph.rdf.syntaxes import written
 from cnc_graph.sparql.text import bind_values
 from cnc_graph.store.protocol import QueryResult, StoreTransaction, Term
+from cnc_graph.store.sparql_update import ntriples_line, removal_updates, split_blank
 
 
 class OxigraphStore:
@@ -148,7 +149,7 @@ class OxigraphStore:
             except (OSError, SyntaxError, ValueError) as exc:
                 raise StoreError(f"store {self.path or 'memory'}: write failed: {exc}") from exc
             self.generation += 1
-            touched = set(tx.replacements) | set(tx.additions) | tx.drops
+            touched = set(tx.replacements) | set(tx.additions) | set(tx.removals) | tx.drops
             if any(is_public_graph(self.base_iri, g) for g in touched):
                 self.public_generation += 1
 
@@ -164,9 +165,12 @@ class OxigraphStore:
         replacements = {g: triples for g, triples in tx.replacements.items() if triples}
         drops = tx.drops | {g for g, triples in tx.replacements.items() if not triples}
         additions = {g: triples for g, triples in tx.additions.items() if triples}
+        removals = {g: triples for g, triples in tx.removals.items() if triples}
         written = set(replacements) | set(additions)
-        if all(self._graph_is_empty(g) for g in written) and not any(
-            self._store.contains_named_graph(ox.NamedNode(g)) for g in drops
+        if (
+            not removals
+            and all(self._graph_is_empty(g) for g in written)
+            and not any(self._store.contains_named_graph(ox.NamedNode(g)) for g in drops)
         ):
             count = sum(map(len, replacements.values())) + sum(map(len, additions.values()))
             quads = (
@@ -181,15 +185,16 @@ class OxigraphStore:
             elif count:
                 self._store.extend(quads)
             return
-        self._apply_difference(replacements, additions, drops)
+        self._apply_difference(replacements, additions, drops, removals)
 
     def _apply_difference(
         self,
         replacements: dict[str, list[ox.Triple]],
         additions: dict[str, list[ox.Triple]],
         drops: set[str],
+        removals: dict[str, list[ox.Triple]] | None = None,
     ) -> None:
-        operations: list[str] = []
+        operations: list[str] = removal_updates(removals or {}, f"store {self.path or 'memory'}")
         staged: list[ox.NamedNode] = []
         nodes = [ox.NamedNode(g) for g in replacements]
         # Reading is most of the work; pyoxigraph releases the GIL while it dumps, so read graphs in parallel.
@@ -199,14 +204,14 @@ class OxigraphStore:
             for (graph, triples), node, (old_plain, old_has_blank) in zip(
                 replacements.items(), nodes, olds, strict=True
             ):
-                plain, blank = _split_blank(triples)
+                plain, blank = split_blank(triples)
                 if old_has_blank:
                     # DELETE DATA cannot name a blank node: remove every triple that holds one by pattern.
                     operations.append(
                         f"DELETE {{ GRAPH {node} {{ ?s ?p ?o }} }} WHERE {{ GRAPH {node} {{ ?s ?p ?o "
                         "FILTER (isBlank(?s) || isBlank(?o)) } }"
                     )
-                new_plain = {_line(t) for t in plain}
+                new_plain = {ntriples_line(t) for t in plain}
                 gone = old_plain - new_plain
                 if gone:
                     operations.append(f"DELETE DATA {{ GRAPH {node} {{\n{chr(10).join(gone)}\n}} }}")
@@ -217,9 +222,9 @@ class OxigraphStore:
                     operations += self._stage(graph, "", blank, staged)
             for graph, triples in additions.items():
                 node = ox.NamedNode(graph)
-                plain, blank = _split_blank(triples)
+                plain, blank = split_blank(triples)
                 if plain:
-                    body = "\n".join(_line(t) for t in plain)
+                    body = "\n".join(ntriples_line(t) for t in plain)
                     operations.append(f"INSERT DATA {{ GRAPH {node} {{\n{body}\n}} }}")
                 if blank:
                     operations += self._stage(graph, "-add", blank, staged)
@@ -254,8 +259,8 @@ class OxigraphStore:
         if "_:" not in text:
             return lines, False
         suspects = {line for line in lines if "_:" in line}
-        plain, blank = _split_blank(ox.parse("\n".join(suspects), format=ox.RdfFormat.N_TRIPLES))
-        return (lines - suspects) | {_line(t) for t in plain}, bool(blank)
+        plain, blank = split_blank(ox.parse("\n".join(suspects), format=ox.RdfFormat.N_TRIPLES))
+        return (lines - suspects) | {ntriples_line(t) for t in plain}, bool(blank)
 
     def _graph_is_empty(self, graph: str) -> bool:
         return next(iter(self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))), None) is None
@@ -327,23 +332,6 @@ class OxigraphStore:
 BULK_LOAD_MIN_QUADS = 100_000
 # In an on-disk store's folder while a bulk load is under way: the store then holds no complete state.
 INCOMPLETE_MARKER = "cnc-graph-incomplete-load"
-
-
-def _line(triple: ox.Triple) -> str:
-    """Return the N-Triples line of a triple (pyoxigraph writes terms strictly escaped)."""
-    if type(triple) is ox.Triple:
-        return f"{triple} ."
-    return f"{triple.subject} {triple.predicate} {triple.object} ."
-
-
-def _split_blank(triples: Iterable[ox.Triple | ox.Quad]) -> tuple[list[ox.Triple], list[ox.Triple]]:
-    """Return the triples without blank nodes and those with one, in that order."""
-    plain: list[ox.Triple] = []
-    blank: list[ox.Triple] = []
-    for t in triples:
-        has_blank = isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
-        (blank if has_blank else plain).append(t)  # type: ignore[arg-type]
-    return plain, blank
 
 
 def _write_durably(path: Path) -> None:

@@ -39,12 +39,14 @@ class StoreTransaction:
 
     replacements: dict[str, list[ox.Triple]] = field(default_factory=dict)
     additions: dict[str, list[ox.Triple]] = field(default_factory=dict)
+    removals: dict[str, list[ox.Triple]] = field(default_factory=dict)
     drops: set[str] = field(default_factory=set)
 
     def replace_graph(self, graph: str, triples: Iterable[ox.Triple]) -> None:
         """Schedule ``graph`` to hold exactly ``triples`` after the commit."""
         self.drops.discard(graph)
         self.additions.pop(graph, None)
+        self.removals.pop(graph, None)
         self.replacements[graph] = list(triples)
 
     def add(self, graph: str, triples: Iterable[ox.Triple]) -> None:
@@ -54,10 +56,23 @@ class StoreTransaction:
         else:
             self.additions.setdefault(graph, []).extend(triples)
 
+    def remove(self, graph: str, triples: Iterable[ox.Triple]) -> None:
+        """Schedule ``triples`` to be removed from ``graph`` before the additions (those it lacks are ignored).
+
+        Triples with a blank node cannot be named this way: a backend refuses them (StoreError).
+        """
+        gone = list(triples)
+        if graph in self.replacements:
+            dropped = set(gone)
+            self.replacements[graph] = [t for t in self.replacements[graph] if t not in dropped]
+        else:
+            self.removals.setdefault(graph, []).extend(gone)
+
     def drop_graph(self, graph: str) -> None:
         """Schedule ``graph`` to be removed."""
         self.replacements.pop(graph, None)
         self.additions.pop(graph, None)
+        self.removals.pop(graph, None)
         self.drops.add(graph)
 
 

@@ -106,6 +106,7 @@ from cnc_graph.sparql.text import (
 )
 from cnc_graph.store.endpoints import Endpoints, parse_endpoints
 from cnc_graph.store.protocol import RemoteTriples, StoreTransaction, Term
+from cnc_graph.store.sparql_update import removal_updates
 from cnc_graph.store.transport import HTTP_STATUS_OF, HttpFailure, retry_decision
 from cnc_graph.store.virtuoso import CAP_PROBE, CAP_PROBE_ROWS, construct_pages, repair_json, repair_triple
 
@@ -256,7 +257,8 @@ class SparqlEndpointStore:
         replacements = {self._own(g): triples for g, triples in tx.replacements.items()}
         additions = {self._own(g): triples for g, triples in tx.additions.items() if triples}
         drops = {self._own(g) for g in tx.drops} | {g for g, triples in replacements.items() if not triples}
-        if not (replacements or additions or drops):
+        removals = {self._own(g): triples for g, triples in tx.removals.items() if triples}
+        if not (replacements or additions or drops or removals):
             return
         token = uuid.uuid4().hex[:12]
         staged: list[str] = []
@@ -269,6 +271,7 @@ class SparqlEndpointStore:
                     self._load(staging, triples, graph)
                     operations.append(f"MOVE SILENT {_iri(staging)} TO {_iri(graph)}")
             operations += [f"DROP SILENT GRAPH {_iri(g)}" for g in sorted(drops)]
+            operations += removal_updates(removals, f"SPARQL endpoint {self.url}")
             for graph, triples in additions.items():
                 staging = _staging(graph + "-add", token)
                 staged.append(staging)

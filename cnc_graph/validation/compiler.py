@@ -30,8 +30,8 @@ _SHAPE_ANNOTATIONS = {
 _SUPPORTED = {
     SH.minCount, SH.maxCount, SH.datatype, SH.nodeKind, SH["class"], SH.pattern, SH.flags, SH.languageIn,
     SH.uniqueLang, SH["in"], SH.minInclusive, SH.maxInclusive, SH.minExclusive, SH.maxExclusive, SH.lessThan,
-    SH["not"], SH["or"], SH["and"], SH.node, SH.qualifiedValueShape, SH.qualifiedMinCount, SH.qualifiedMaxCount,
-    SH.sparql,
+    SH.minLength, SH.maxLength, SH["not"], SH["or"], SH["and"], SH.node, SH.qualifiedValueShape,
+    SH.qualifiedMinCount, SH.qualifiedMaxCount, SH.sparql,
 }  # fmt: skip
 _CASTABLE = {XSD.date, XSD.dateTime, XSD.integer, XSD.decimal, XSD.duration, XSD.boolean, XSD.double, XSD.float}
 _NODE_KINDS: dict[rdflib.term.Node, str] = {
@@ -206,6 +206,14 @@ class ShapeCompiler:
         ):
             for bound in g.objects(shape, prop):
                 tests.append((component, f"COALESCE(isLiteral({v}) && {v} {op} {_term(bound)}, false)"))
+        for prop, op, component in (
+            (SH.minLength, ">=", SH.MinLengthConstraintComponent),
+            (SH.maxLength, "<=", SH.MaxLengthConstraintComponent),
+        ):
+            length = self._int(shape, prop)
+            if length is not None:
+                # The length of the IRI or the lexical form, in characters; a blank node has none (SHACL 4.4).
+                tests.append((component, f"(!isBlank({v}) && STRLEN(STR({v})) {op} {length})"))
         for other in g.objects(shape, SH["not"]):
             tests.append((SH.NotConstraintComponent, f"!({self.conforms(other, v)})"))
         for members in g.objects(shape, SH["or"]):
