@@ -15,6 +15,7 @@ from api.middleware import BodySizeLimit, HeadAsGet, KeepLanguage, SecurityHeade
 from api.problems import install_problem_handlers
 from api.rendering import STATIC
 from api.routes import (
+    accounts,
     compare,
     compare_pages,
     docs,
@@ -86,7 +87,8 @@ def create_app(
     app.add_middleware(KeepLanguage)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(HeadAsGet)  # outermost: every layer below sees a GET
-    routers = [sparql, frameworks, qualifications, compare, linked_data, dumps, registrations, service, pages, register]
+    routers = [sparql, frameworks, qualifications, compare, linked_data, dumps, registrations, accounts, service]
+    routers += [pages, register]
     routers += [qualification_page, framework_pages, compare_pages, docs]
     for module in routers:
         app.include_router(module.router)

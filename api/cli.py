@@ -9,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-from cnc_graph.cli import StoreOption, app, run, settings_for
+from cnc_graph.cli import app
+from cnc_graph.cli_support import StoreOption, run, settings_for
 from cnc_graph.console import err
 from cnc_graph.store.selector import open_store
 

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import pyoxigraph as ox
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
+from cnc_graph.cli_support import LangOption, StoreOption, opened, run, settings_for
+from cnc_graph.cli_users import users_app
 from cnc_graph.console import (
     QueryFormat,
     err,
@@ -25,10 +25,8 @@ from cnc_graph.console import (
     print_summary,
     write_report,
 )
-from cnc_graph.errors import CncError, InputError, InputErrors, ValidationFailed
+from cnc_graph.errors import InputError, ValidationFailed
 from cnc_graph.settings import Settings
-from cnc_graph.store.protocol import GraphStore
-from cnc_graph.store.selector import open_store
 from cnc_graph.validation.validator import ValidationReport, Validator
 
 if TYPE_CHECKING:
@@ -42,13 +40,7 @@ app = typer.Typer(
 )
 import_app = typer.Typer(help="Import files delivered by sub-sector authorities or by ESCO.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
-
-
-StoreOption = Annotated[
-    str | None,
-    typer.Option("--store", help="Store selector: a path (oxigraph:PATH), 'memory', or a SPARQL URL. [env: CNC_STORE]"),
-]
-LangOption = Annotated[str, typer.Option("--lang", help="Language of messages: fr or en.")]
+app.add_typer(users_app, name="users")
 
 
 class OutputFormat(StrEnum):
@@ -60,45 +52,6 @@ class Engine(StrEnum):
     auto = "auto"
     compiled = "compiled"
     pyshacl = "pyshacl"
-
-
-T = TypeVar("T")
-
-
-def settings_for(store: str | None) -> Settings:
-    """Return the settings from the environment, with ``--store`` applied (a bad variable: message, exit 2)."""
-    return run(lambda: Settings.from_env(store=store))
-
-
-def run(action: Callable[[], T], lang: str = "en") -> T:
-    """Run a command body, turning every CncError into a clear message and its exit code."""
-    try:
-        return action()
-    except InputErrors as exc:
-        for error in exc.errors:
-            err.print(f"[red]error[/red] {error.localised(lang)}", highlight=False, markup=True)
-        err.print(f"{len(exc.errors)} error(s); nothing was written.", highlight=False)
-        raise typer.Exit(2) from None
-    except InputError as exc:
-        err.print(f"[red]error[/red] {exc.localised(lang)}", highlight=False)
-        raise typer.Exit(2) from None
-    except ValidationFailed as exc:
-        print_report(exc.report, lang)  # type: ignore[arg-type]
-        err.print(f"[red]{exc}[/red]", highlight=False)
-        raise typer.Exit(1) from None
-    except CncError as exc:
-        err.print(f"[red]error[/red] {exc}", highlight=False)
-        raise typer.Exit(exc.exit_code) from None
-
-
-@contextmanager
-def opened(settings: Settings, read_only: bool = False) -> Iterator[GraphStore]:
-    """Open the configured store for the duration of a command."""
-    store = open_store(settings.store, settings.base_iri, read_only=read_only)
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 # --- build ------------------------------------------------------------------------------------
@@ -507,90 +460,6 @@ def export(
 
     path = run(action)
     out.print(f"wrote {path} ({path.stat().st_size} bytes)")
-
-
-# --- users -----------------------------------------------------------------------------------
-
-users_app = typer.Typer(
-    help="Accounts of the registration workflow, kept in the store (tokens shown once, stored hashed).",
-    no_args_is_help=True,
-)
-app.add_typer(users_app, name="users")
-
-
-class Role(StrEnum):
-    applicant = "applicant"
-    reviewer = "reviewer"
-    admin = "admin"
-
-
-@users_app.command("add")
-def users_add(
-    name: Annotated[str, typer.Argument(help="Account name: lower-case letters, digits, '.', '_', '-'.")],
-    role: Annotated[Role, typer.Option("--role", help="applicant, reviewer (CP member) or admin.")],
-    organisation: Annotated[
-        str | None, typer.Option("--organisation", help="Organisation id (e.g. ofppt) or IRI; required for applicants.")
-    ] = None,
-    subsector: Annotated[
-        str | None, typer.Option("--subsector", help="Sub-sector key (e.g. vocational-training); applicants.")
-    ] = None,
-    store: StoreOption = None,
-) -> None:
-    """Create an account and print its token: once, alone on the last line (only its hash is kept)."""
-    from cnc_graph.registry.accounts import add_account
-
-    settings = settings_for(store)
-
-    def action() -> tuple[object, str]:
-        with opened(settings) as graph_store:
-            return add_account(graph_store, settings.base_iri, name, role.value, organisation, subsector)
-
-    account, token = run(action)
-    details = ", ".join(
-        f"{k} {v}"
-        for k, v in account.to_dict(settings.base_iri).items()  # type: ignore[attr-defined]
-        if k in ("organisation", "subsector") and v
-    )
-    typer.echo(f"created account {name} ({role.value}{', ' + details if details else ''})")
-    typer.echo("its bearer token follows; it is shown only now (the store keeps its hash):")
-    typer.echo(token)
-
-
-@users_app.command("revoke")
-def users_revoke(
-    name: Annotated[str, typer.Argument(help="Account name.")],
-    store: StoreOption = None,
-) -> None:
-    """Revoke an account: its token stops working at once; the account stays in the audit trail."""
-    from cnc_graph.registry.accounts import revoke_account
-
-    settings = settings_for(store)
-
-    def action() -> object:
-        with opened(settings) as graph_store:
-            return revoke_account(graph_store, settings.base_iri, name)
-
-    run(action)
-    typer.echo(f"revoked account {name}")
-
-
-@users_app.command("list")
-def users_list(store: StoreOption = None) -> None:
-    """List the accounts (never their tokens)."""
-    from cnc_graph.registry.accounts import list_accounts
-
-    settings = settings_for(store)
-
-    def action() -> list[object]:
-        with opened(settings, read_only=True) as graph_store:
-            return list(list_accounts(graph_store, settings.base_iri))
-
-    keys = ("name", "role", "organisation", "subsector", "created", "revoked")
-    table = Table("name", "role", "organisation", "sub-sector", "created", "revoked", title="Accounts")
-    for account in run(action):
-        row = account.to_dict(settings.base_iri)  # type: ignore[attr-defined]
-        table.add_row(*(str(row[k] or "—") for k in keys))
-    out.print(table)
 
 
 if __name__ == "__main__":  # pragma: no cover

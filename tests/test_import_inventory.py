@@ -10,6 +10,7 @@ import pytest
 from pyoxigraph import Literal
 
 from cnc_graph.build import build
+from cnc_graph.card.diff import record_owner
 from cnc_graph.errors import InputError, InputErrors, ValidationFailed
 from cnc_graph.importing import import_inventory, locate
 from cnc_graph.settings import Settings
@@ -264,3 +265,14 @@ def test_import_names_the_cell_for_odd_numbers(
     assert fingerprint(store) == before
     text = info.value.localised("en")
     assert f"line 2, column {column}" in text and expected in text
+
+
+def test_a_record_is_the_qualification_and_its_own_nodes() -> None:
+    base = "https://w3id.org/cnc-ma/"
+    q = base + "qualification/OFPPT-TS-TDI"
+    assert record_owner(q, base) == q
+    assert record_owner(q + "/outcome/3", base) == q
+    assert record_owner(base + "qualification/", base) is None
+    assert record_owner(base + "qualification//x", base) is None
+    assert record_owner(base + "organisation/ofppt", base) is None
+    assert record_owner("https://example.org/qualification/X", base) is None

@@ -7,7 +7,6 @@ accreditations), whose IRIs extend the qualification's: ``…/qualification/{cod
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -20,16 +19,24 @@ OTHER = "(other statements)"  # a difference outside every card field (a type, a
 
 def record_owner(subject: str, base: str) -> str | None:
     """Return the IRI of the qualification whose record ``subject`` belongs to, or None."""
-    found = re.match(re.escape(base) + r"qualification/[^/]+", subject)
-    return found.group(0) if found else None
+    prefix = base + "qualification/"
+    if not subject.startswith(prefix) or len(subject) == len(prefix) or subject[len(prefix)] == "/":
+        return None
+    end = subject.find("/", len(prefix))
+    return subject if end < 0 else subject[:end]
 
 
 def records(triples: Iterable[ox.Triple], base: str) -> tuple[dict[str, list[ox.Triple]], list[ox.Triple]]:
     """Return the triples grouped by the qualification record they belong to, and those of no record."""
     grouped: dict[str, list[ox.Triple]] = defaultdict(list)
     loose: list[ox.Triple] = []
+    owners: dict[ox.NamedNode | ox.BlankNode | ox.Triple, str | None] = {}  # a record's triples share few subjects
     for t in triples:
-        owner = record_owner(t.subject.value, base) if isinstance(t.subject, ox.NamedNode) else None
+        subject = t.subject
+        if subject in owners:
+            owner = owners[subject]
+        else:
+            owner = owners[subject] = record_owner(subject.value, base) if isinstance(subject, ox.NamedNode) else None
         if owner is None:
             loose.append(t)
         else:

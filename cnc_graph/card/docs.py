@@ -62,10 +62,13 @@ Its fields follow Annex VI of the EQF Recommendation (2017) plus what the CNC ne
 in all three what is required and what a valid value is:
 
 1. **Spreadsheet import** — one row per qualification, one file per sub-sector:
-   `cnc-graph import inventory FILE.csv|FILE.xlsx [--subsector KEY] [--dry-run]`. The whole file is
-   checked before anything is written; any violation imports nothing, warnings are reported. An
-   import replaces the sub-sector's inventory graph, so the file holds the sub-sector's whole
-   inventory. Blank templates: `data/templates/registration-card-fr.csv` (French headers),
+   `cnc-graph import inventory FILE.csv|FILE.xlsx [--subsector KEY] [--dry-run] [--replace --yes]`.
+   The whole file is checked before anything is written; any violation imports nothing, warnings are
+   reported. Each row adds its qualification or updates it (the import says which columns changed);
+   the sub-sector's qualifications absent from the file are kept. With `--replace` the file becomes
+   the sub-sector's whole inventory: the import first lists what it would remove, and removes it only
+   with `--yes`. Every field has a limit (length, number of values), checked like the rest. Blank
+   templates: `data/templates/registration-card-fr.csv` (French headers),
    `registration-card-en.csv` (English headers) and `registration-card.xlsx` (sheet `fiche` to fill
    in, sheet `guide` describing each column).
 2. **Registration API** — the same card fields, named by their French column key or English alias,

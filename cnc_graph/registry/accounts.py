@@ -2,7 +2,9 @@
 
 Accounts live with the store, in the private graph ``graph/private/accounts`` (a copy of the store
 carries them; no public surface ever sees it). A token is shown once, when it is made, and kept only
-as its SHA-256 hash: whoever reads the store cannot act as a user.
+as its SHA-256 hash: whoever reads the store cannot act as a user. Every change to an account (created,
+revoked, token reset) is a PROV-O activity in ``graph/private/audit/accounts``, with the admin who made it
+(none: from the command line).
 
 Roles:
 
@@ -17,6 +19,7 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+import uuid
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -72,6 +75,51 @@ def text_of(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
 def accounts_graph(base_iri: str) -> str:
     """Return the IRI of the private graph holding the accounts."""
     return graph_iri(base_iri, "private/accounts")
+
+
+def accounts_audit_graph(base_iri: str) -> str:
+    """Return the private graph of the account changes."""
+    return graph_iri(base_iri, "private/audit/accounts")
+
+
+CREATED, REVOKED, TOKEN_RESET = "account-created", "account-revoked", "token-reset"
+
+
+def _audit(account: str, action: str, by: Account | None, when: ox.Literal) -> list[ox.Triple]:
+    """Return the PROV-O activity of one account change made by ``by`` (None: from the command line)."""
+    act = ox.NamedNode(f"{account}/activity/{uuid.uuid4().hex[:12]}")
+    triples = [
+        ox.Triple(act, ox.NamedNode(RDF + "type"), ox.NamedNode(PROV + "Activity")),
+        ox.Triple(act, ox.NamedNode(REG + "action"), ox.Literal(action)),
+        ox.Triple(act, ox.NamedNode(PROV + "used"), ox.NamedNode(account)),
+        ox.Triple(act, ox.NamedNode(PROV + "endedAtTime"), when),
+    ]
+    if by is not None:
+        triples.append(ox.Triple(act, ox.NamedNode(PROV + "wasAssociatedWith"), ox.NamedNode(by.iri)))
+    else:
+        triples.append(ox.Triple(act, ox.NamedNode(REG + "via"), ox.Literal("command line")))
+    return triples
+
+
+def account_history(store: GraphStore, base_iri: str, name: str) -> list[dict[str, str | None]]:
+    """Return the changes of the account called ``name``, oldest first: action, time, by (an account name)."""
+    rows = select(
+        store,
+        "account_history",
+        public_only=False,
+        g=ox.NamedNode(accounts_audit_graph(base_iri)),
+        account=ox.NamedNode(account_iri(base_iri, name)),
+    )
+    prefix = account_iri(base_iri, "")
+    return [
+        {
+            "action": value(row["action"]),
+            "time": value(row["time"]),
+            "by": (value(row["agent"]) or "").removeprefix(prefix) or None,
+            "via": value(row["via"]),
+        }
+        for row in rows
+    ]
 
 
 def account_iri(base_iri: str, name: str) -> str:
@@ -165,8 +213,12 @@ def add_account(
     role: str,
     organisation: str | None = None,
     subsector: str | None = None,
+    by: Account | None = None,
 ) -> tuple[Account, str]:
-    """Create an account; return it with its token, which is not kept anywhere and cannot be shown again."""
+    """Create an account; return it with its token, which is not kept anywhere and cannot be shown again.
+
+    ``by`` is the admin making it (None: the command line), recorded in the audit trail.
+    """
     if not NAME_RE.fullmatch(name):
         raise InputError(
             f"« {name} » is not a valid account name: lower-case letters, digits, '.', '_' and '-'",
@@ -205,13 +257,14 @@ def add_account(
         raise Conflict(f"an account « {name} » already exists; revoke it or choose another name")
     token = new_token()
     s = ox.NamedNode(iri)
+    now = ox.Literal(_now(), datatype=ox.NamedNode(XSD + "dateTime"))
     triples = [
         ox.Triple(s, ox.NamedNode(RDF + "type"), ox.NamedNode(PROV + "Agent")),
         ox.Triple(s, ox.NamedNode(RDF + "type"), ox.NamedNode(FOAF + "OnlineAccount")),
         ox.Triple(s, ox.NamedNode(FOAF + "accountName"), ox.Literal(name)),
         ox.Triple(s, ox.NamedNode(REG + "role"), ox.Literal(role)),
         ox.Triple(s, ox.NamedNode(REG + "tokenHash"), ox.Literal(token_hash(token))),
-        ox.Triple(s, ox.NamedNode(REG + "created"), ox.Literal(_now(), datatype=ox.NamedNode(XSD + "dateTime"))),
+        ox.Triple(s, ox.NamedNode(REG + "created"), now),
     ]
     if org:
         triples.append(ox.Triple(s, ox.NamedNode(ORG + "memberOf"), ox.NamedNode(org)))
@@ -219,13 +272,44 @@ def add_account(
         triples.append(ox.Triple(s, ox.NamedNode(REG + "subSector"), ox.Literal(key)))
     with store.transaction() as tx:
         tx.replace_graph(graph, [*existing, *triples])
+        tx.add(accounts_audit_graph(base_iri), _audit(iri, CREATED, by, now))
     account = find_account(store, base_iri, name)
     assert account is not None
     return account, token
 
 
-def revoke_account(store: GraphStore, base_iri: str, name: str) -> Account:
+def revoke_account(store: GraphStore, base_iri: str, name: str, by: Account | None = None) -> Account:
     """Revoke an account: its token hash is deleted and the account marked revoked (kept for the audit trail)."""
+    now = ox.Literal(_now(), datatype=ox.NamedNode(XSD + "dateTime"))
+    iri = _rewrite(store, base_iri, name, [(REG + "revoked", now)], REVOKED, by, now)
+    account = find_account(store, base_iri, name)
+    assert account is not None and account.iri == iri
+    return account
+
+
+def reset_token(store: GraphStore, base_iri: str, name: str, by: Account | None = None) -> tuple[Account, str]:
+    """Give a live account a new token (the old one stops working at once); return it, shown this once."""
+    current = find_account(store, base_iri, name)
+    if current is not None and not current.active:
+        raise Conflict(f"account « {name} » is revoked: create a new account instead of resetting its token")
+    token = new_token()
+    now = ox.Literal(_now(), datatype=ox.NamedNode(XSD + "dateTime"))
+    _rewrite(store, base_iri, name, [(REG + "tokenHash", ox.Literal(token_hash(token)))], TOKEN_RESET, by, now)
+    account = find_account(store, base_iri, name)
+    assert account is not None
+    return account, token
+
+
+def _rewrite(
+    store: GraphStore,
+    base_iri: str,
+    name: str,
+    values: list[tuple[str, ox.Literal]],
+    action: str,
+    by: Account | None,
+    now: ox.Literal,
+) -> str:
+    """Drop the account's token hash and revocation, add ``values``, record ``action``: one transaction."""
     graph = accounts_graph(base_iri)
     existing = _graph_triples(store, graph)
     iri = account_iri(base_iri, name)
@@ -233,18 +317,11 @@ def revoke_account(store: GraphStore, base_iri: str, name: str) -> Account:
         raise NotFound(f"no account « {name} »")
     dropped = {REG + "tokenHash", REG + "revoked"}
     kept = [t for t in existing if not (text_of(t.subject) == iri and t.predicate.value in dropped)]
-    kept.append(
-        ox.Triple(
-            ox.NamedNode(iri),
-            ox.NamedNode(REG + "revoked"),
-            ox.Literal(_now(), datatype=ox.NamedNode(XSD + "dateTime")),
-        )
-    )
+    kept += [ox.Triple(ox.NamedNode(iri), ox.NamedNode(p), o) for p, o in values]
     with store.transaction() as tx:
         tx.replace_graph(graph, kept)
-    account = find_account(store, base_iri, name)
-    assert account is not None
-    return account
+        tx.add(accounts_audit_graph(base_iri), _audit(iri, action, by, now))
+    return iri
 
 
 def _graph_triples(store: GraphStore, graph: str) -> list[ox.Triple]:
