@@ -384,6 +384,25 @@ def test_malformed_value_is_422_naming_field_and_value(world: World) -> None:
     assert "1" in error["messages"]["fr"] and "8" in error["messages"]["en"]
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "limit"),
+    [
+        ("intitule_fr", "T" * 301, "300"),
+        ("acquis_fr", ["A" * 1001], "1 000"),
+        ("source", [f"https://www.ofppt.ma/{n}" for n in range(21)], "20"),
+    ],
+)
+def test_a_field_over_its_limit_is_422_naming_it_in_both_languages(
+    world: World, field: str, value: object, limit: str
+) -> None:
+    alice = world.client("alice")
+    app_id = create(alice, card(f"OFPPT-TS-E2E-MAX-{limit[0]}", **{field: value}))["id"]  # a draft may hold it
+    response = act(alice, app_id, "submit", expect=422)  # a submission may not
+    [error] = [e for e in response.json()["errors"] if e["severity"] == "Violation"]
+    assert error["field"] == field
+    assert limit in error["messages"]["fr"] and limit.replace(" ", ",") in error["messages"]["en"]
+
+
 def test_code_already_in_the_register_is_422_on_code(world: World) -> None:
     alice = world.client("alice")
     app_id = create(alice, card("OFPPT-TS-TDI"))["id"]
