@@ -16,6 +16,7 @@ from api.problems import install_problem_handlers
 from api.rendering import STATIC
 from api.routes import (
     accounts,
+    changes,
     compare,
     compare_pages,
     docs,
@@ -88,7 +89,7 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     app.add_middleware(HeadAsGet)  # outermost: every layer below sees a GET
     routers = [sparql, frameworks, qualifications, compare, linked_data, dumps, registrations, accounts, service]
-    routers += [pages, register]
+    routers += [changes, pages, register]
     routers += [qualification_page, framework_pages, compare_pages, docs]
     for module in routers:
         app.include_router(module.router)
