@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from enum import StrEnum
 from typing import Annotated, Any
@@ -13,6 +13,7 @@ from rich.table import Table
 from cnc_graph.cli_support import StoreOption, run, settings_for
 from cnc_graph.console import out
 from cnc_graph.errors import CncError, InputError, Location, StoreError
+from cnc_graph.registry.accounts import Account, add_account, list_accounts, reset_token, revoke_account
 from cnc_graph.settings import Settings
 from cnc_graph.store.protocol import GraphStore
 from cnc_graph.store.selector import open_store
@@ -82,12 +83,39 @@ def opened_for_accounts(settings: Settings, read_only: bool = False) -> Iterator
         store.close()
 
 
-def print_token(name: str, role: str, account: Mapping[str, object], token: str, verb: str = "created") -> None:
+def account_call(
+    store: str | None,
+    server: str | None,
+    token: str | None,
+    request: tuple[str, str, dict[str, str | None] | None],
+    local: Callable[[GraphStore, str], Any],
+    read_only: bool = False,
+) -> Any:
+    """Run one account command: ``request`` (method, path, body) on ``server``'s API, else ``local(store, base)``
+    on the opened store; both answer what the API answers (``{"account": …, "token": …}``, ``{"accounts": …}``)."""
+    settings = settings_for(store)
+
+    def action() -> Any:
+        if server:
+            return account_api(server, token, *request)
+        with opened_for_accounts(settings, read_only=read_only) as graph_store:
+            return local(graph_store, settings.base_iri)
+
+    return run(action)
+
+
+def made(account: Account, token: str, base: str) -> dict[str, Any]:
+    """Return a new token and its account as the API answers them."""
+    return {"account": account.to_dict(base), "token": token}
+
+
+def print_token(answer: Mapping[str, Any], verb: str) -> None:
     """Print an account and its token: once, alone on the last line."""
+    account = answer["account"]
     details = ", ".join(f"{k} {v}" for k, v in account.items() if k in ("organisation", "subsector") and v)
-    typer.echo(f"{verb} account {name} ({role}{', ' + details if details else ''})")
+    typer.echo(f"{verb} account {account['name']} ({account['role']}{', ' + details if details else ''})")
     typer.echo("its bearer token follows; it is shown only now (the store keeps its hash):")
-    typer.echo(token)
+    typer.echo(answer["token"])
 
 
 @users_app.command("add")
@@ -105,21 +133,15 @@ def users_add(
     token: TokenOption = None,
 ) -> None:
     """Create an account and print its token: once, alone on the last line (only its hash is kept)."""
-    from cnc_graph.registry.accounts import add_account
-
-    settings = settings_for(store)
-    if server:
-        body = {"name": name, "role": role.value, "organisation": organisation, "subsector": subsector}
-        made = run(lambda: account_api(server, token, "POST", "", body))
-        print_token(name, role.value, made["account"], made["token"])
-        return
-
-    def action() -> tuple[object, str]:
-        with opened_for_accounts(settings) as graph_store:
-            return add_account(graph_store, settings.base_iri, name, role.value, organisation, subsector)
-
-    account, new = run(action)
-    print_token(name, role.value, account.to_dict(settings.base_iri), new)  # type: ignore[attr-defined]
+    body = {"name": name, "role": role.value, "organisation": organisation, "subsector": subsector}
+    answer = account_call(
+        store,
+        server,
+        token,
+        ("POST", "", body),
+        lambda s, base: made(*add_account(s, base, name, role.value, organisation, subsector), base),
+    )
+    print_token(answer, "created")
 
 
 @users_app.command("reset")
@@ -130,21 +152,11 @@ def users_reset(
     token: TokenOption = None,
 ) -> None:
     """Give an account a new token (the old one stops working at once) and print it, once."""
-    from cnc_graph.registry.accounts import reset_token
 
-    settings = settings_for(store)
-    if server:
-        made = run(lambda: account_api(server, token, "POST", f"/{name}/token"))
-        print_token(name, str(made["account"]["role"]), made["account"], made["token"], "reset the token of")
-        return
+    def local(s: GraphStore, base: str) -> dict[str, Any]:
+        return made(*reset_token(s, base, name), base)
 
-    def action() -> tuple[object, str]:
-        with opened_for_accounts(settings) as graph_store:
-            return reset_token(graph_store, settings.base_iri, name)
-
-    account, new = run(action)
-    data = account.to_dict(settings.base_iri)  # type: ignore[attr-defined]
-    print_token(name, str(data["role"]), data, new, "reset the token of")
+    print_token(account_call(store, server, token, ("POST", f"/{name}/token", None), local), "reset the token of")
 
 
 @users_app.command("revoke")
@@ -155,36 +167,20 @@ def users_revoke(
     token: TokenOption = None,
 ) -> None:
     """Revoke an account: its token stops working at once; the account stays in the audit trail."""
-    from cnc_graph.registry.accounts import revoke_account
-
-    settings = settings_for(store)
-    if server:
-        run(lambda: account_api(server, token, "POST", f"/{name}/revoke"))
-    else:
-
-        def action() -> object:
-            with opened_for_accounts(settings) as graph_store:
-                return revoke_account(graph_store, settings.base_iri, name)
-
-        run(action)
+    account_call(store, server, token, ("POST", f"/{name}/revoke", None), lambda s, base: revoke_account(s, base, name))
     typer.echo(f"revoked account {name}")
 
 
 @users_app.command("list")
 def users_list(store: StoreOption = None, server: ServerOption = None, token: TokenOption = None) -> None:
     """List the accounts (never their tokens)."""
-    from cnc_graph.registry.accounts import list_accounts
 
-    settings = settings_for(store)
+    def local(s: GraphStore, base: str) -> dict[str, Any]:
+        return {"accounts": [a.to_dict(base) for a in list_accounts(s, base)]}
 
-    def action() -> list[dict[str, object]]:
-        if server:
-            return list(account_api(server, token, "GET", "")["accounts"])
-        with opened_for_accounts(settings, read_only=True) as graph_store:
-            return [a.to_dict(settings.base_iri) for a in list_accounts(graph_store, settings.base_iri)]
-
+    answer = account_call(store, server, token, ("GET", "", None), local, read_only=True)
     keys = ("name", "role", "organisation", "subsector", "created", "revoked")
     table = Table("name", "role", "organisation", "sub-sector", "created", "revoked", title="Accounts")
-    for row in run(action):
+    for row in answer["accounts"]:
         table.add_row(*(str(row[k] or "—") for k in keys))
     out.print(table)

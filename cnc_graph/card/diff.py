@@ -26,10 +26,9 @@ def record_owner(subject: str, base: str) -> str | None:
     return subject if end < 0 else subject[:end]
 
 
-def records(triples: Iterable[ox.Triple], base: str) -> tuple[dict[str, list[ox.Triple]], list[ox.Triple]]:
-    """Return the triples grouped by the qualification record they belong to, and those of no record."""
+def records(triples: Iterable[ox.Triple], base: str) -> dict[str, list[ox.Triple]]:
+    """Return the triples grouped by the qualification record they belong to (those of no record left out)."""
     grouped: dict[str, list[ox.Triple]] = defaultdict(list)
-    loose: list[ox.Triple] = []
     owners: dict[ox.NamedNode | ox.BlankNode | ox.Triple, str | None] = {}  # a record's triples share few subjects
     for t in triples:
         subject = t.subject
@@ -37,11 +36,9 @@ def records(triples: Iterable[ox.Triple], base: str) -> tuple[dict[str, list[ox.
             owner = owners[subject]
         else:
             owner = owners[subject] = record_owner(subject.value, base) if isinstance(subject, ox.NamedNode) else None
-        if owner is None:
-            loose.append(t)
-        else:
+        if owner is not None:
             grouped[owner].append(t)
-    return dict(grouped), loose
+    return dict(grouped)
 
 
 def field_values(triples: list[ox.Triple], iri: str) -> dict[str, set[str]]:
