@@ -15,10 +15,13 @@ from api.middleware import BodySizeLimit, HeadAsGet, KeepLanguage, SecurityHeade
 from api.problems import install_problem_handlers
 from api.rendering import STATIC
 from api.routes import (
+    account_pages,
     accounts,
+    card_form,
     changes,
     compare,
     compare_pages,
+    concepts,
     docs,
     dumps,
     framework_pages,
@@ -31,6 +34,7 @@ from api.routes import (
     registrations,
     service,
     sparql,
+    workflow_pages,
 )
 from cnc_graph import __version__
 from cnc_graph.settings import Settings
@@ -90,7 +94,8 @@ def create_app(
     app.add_middleware(HeadAsGet)  # outermost: every layer below sees a GET
     routers = [sparql, frameworks, qualifications, compare, linked_data, dumps, registrations, accounts, service]
     routers += [changes, pages, register]
-    routers += [qualification_page, framework_pages, compare_pages, docs]
+    routers += [qualification_page, framework_pages, compare_pages, docs, concepts]
+    routers += [card_form, workflow_pages, account_pages]  # card_form first: /registrations/new before /{id}
     for module in routers:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -52,6 +52,11 @@ class Settings:
     sparql_cache_mb: float = 64.0
     #: ``CNC_SUBMITTERS``: who may submit registration cards, ``any-operator`` or ``coordinating-body``.
     submitters: str = "any-operator"
+    #: ``CNC_SESSION_MINUTES``: minutes without a request after which a web session of the workflow ends.
+    session_minutes: float = 30.0
+    #: ``CNC_SESSION_SECRET``: the key signing the web sessions' cookies; empty: a new one at each start (every
+    #: session then ends when the server restarts). Not a token: it never reaches the store or a page.
+    session_secret: str = field(default="", repr=False)
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -67,6 +72,8 @@ class Settings:
             query_workers=_number(env, "CNC_QUERY_WORKERS", "0", int),
             sparql_cache_mb=_number(env, "CNC_SPARQL_CACHE_MB", "64", float),
             submitters=_choice(env, "CNC_SUBMITTERS", SUBMITTER_POLICIES),
+            session_minutes=_number(env, "CNC_SESSION_MINUTES", "30", float),
+            session_secret=env.get("CNC_SESSION_SECRET", ""),
         )
         clean: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
         if "base_iri" in clean:

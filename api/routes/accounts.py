@@ -31,7 +31,7 @@ from cnc_graph.store.protocol import GraphStore
 router = APIRouter(prefix="/api/accounts", tags=["accounts"])
 NAME = Path(description="The account's name.", pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$", examples=["ofppt-secretariat"])
 NO_STORE = {"Cache-Control": "no-store"}
-_WRITES = threading.Lock()  # an account change reads then rewrites the accounts graph: one at a time
+ACCOUNT_WRITES = threading.Lock()  # an account change reads then rewrites the accounts graph: one at a time
 
 
 class NewAccount(BaseModel):
@@ -65,7 +65,7 @@ def accounts(admin: Admin, store: Store, settings: Config) -> JSONResponse:
 @router.post("", status_code=201, summary="Create an account; its token is in this answer only")
 def create_account(body: NewAccount, admin: Admin, store: Store, settings: Config) -> JSONResponse:
     """Create the account and return it with its bearer token, shown this once."""
-    with _WRITES:
+    with ACCOUNT_WRITES:
         account, token = add_account(
             store, settings.base_iri, body.name, body.role, body.organisation, body.subsector, by=admin
         )
@@ -89,7 +89,7 @@ def revoke(name: Annotated[str, NAME], admin: Admin, store: Store, settings: Con
     """Revoke the account (it stays, marked revoked, for the audit trail)."""
     if name == admin.name:
         raise HTTPException(409, "an admin cannot revoke their own account: ask another admin")
-    with _WRITES:
+    with ACCOUNT_WRITES:
         done = revoke_account(store, settings.base_iri, name, by=admin)
     return JSONResponse({"account": done.to_dict(settings.base_iri)}, headers=NO_STORE)
 
@@ -97,7 +97,7 @@ def revoke(name: Annotated[str, NAME], admin: Admin, store: Store, settings: Con
 @router.post("/{name}/token", summary="Reset an account's token; the new one is in this answer only")
 def new_token(name: Annotated[str, NAME], admin: Admin, store: Store, settings: Config) -> JSONResponse:
     """Give the account a new token (the old one stops working at once) and return it, shown this once."""
-    with _WRITES:
+    with ACCOUNT_WRITES:
         done, token = reset_token(store, settings.base_iri, name, by=admin)
     body = {"account": done.to_dict(settings.base_iri), "token": token, "token_shown_once": True}
     return JSONResponse(body, headers=NO_STORE)

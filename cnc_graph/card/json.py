@@ -16,7 +16,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from cnc_graph.card import fields as card
-from cnc_graph.card.rdf import Cells, cells_from_triples
+from cnc_graph.card.rdf import Cells, cells_from_triples, trimmed_positions
 from cnc_graph.errors import InputError, InputErrors, Location
 from cnc_graph.iris import CNC, RDF
 from cnc_graph.rdf.files import parse_rdf_bytes
@@ -94,8 +94,15 @@ def _cell_text(raw: object, field: card.CardField) -> str | None:
     if isinstance(raw, _SCALARS):
         return str(raw).strip()
     if field.multi and isinstance(raw, list) and all(isinstance(v, _SCALARS) and not isinstance(v, bool) for v in raw):
-        return f" {card.MULTI_SEPARATOR} ".join(str(v).strip() for v in raw if str(v).strip())
+        values = [str(v).strip() for v in raw]
+        values = trimmed_positions(values) if positional(field) else [v for v in values if v]
+        return f" {card.MULTI_SEPARATOR} ".join(values)
     return None
+
+
+def positional(field: card.CardField) -> bool:
+    """Return whether a column's values pair by position with another column's (the outcomes in fr and en)."""
+    return field.node is not None and card.NODES[field.node].per_value
 
 
 def card_json(cells: Mapping[str, str]) -> CardJson:
@@ -106,7 +113,8 @@ def card_json(cells: Mapping[str, str]) -> CardJson:
         if not text:
             continue
         if f.multi:
-            shown[f.column] = [v.strip() for v in text.split(card.MULTI_SEPARATOR) if v.strip()]
+            values = [v.strip() for v in text.split(card.MULTI_SEPARATOR)]
+            shown[f.column] = trimmed_positions(values) if positional(f) else [v for v in values if v]
         else:
             shown[f.column] = text
     return shown

@@ -226,11 +226,12 @@ class CardReader:
             raw = cells.get(f.column, "").strip()
             if not raw:
                 continue
-            if f.multi and card.MULTI_SEPARATOR in raw:
-                texts = [v for v in map(str.strip, raw.split(card.MULTI_SEPARATOR)) if v]
-            else:
-                texts = [raw]
+            # Empty values are skipped but keep their position: « a | | c » in acquis_en gives outcomes 1 and 3,
+            # paired with the French statements in the same positions of acquis_fr.
+            texts = list(map(str.strip, raw.split(card.MULTI_SEPARATOR))) if f.multi else [raw]
             for index, text in enumerate(texts, start=1):
+                if not text:
+                    continue
                 term: ox.NamedNode | str | None
                 if plan.text:
                     term = '"' + _nt_string(text) + plan.literal_suffix
@@ -316,13 +317,18 @@ def cells_from_triples(
                 values[f.column].append(text)
                 used.add((f.property, str(term)))
     for f in card.NESTED_FIELDS:
+        positional = card.NODES[f.node or ""].per_value
         for node in _ordered(own.get(f.property, [])):
+            found_here = False
             for term in by_subject.get(str(node), {}).get(f.node_property or "", []):
                 if f.lang is not None and getattr(term, "language", None) != f.lang:
                     continue
                 text = kinds.cell_text(f, term, base_iri)
                 if text is not None:
                     values[f.column].append(text)
+                    found_here = True
+            if positional and not found_here:
+                values[f.column].append("")  # keeps the next statements in the position of their outcome
     nested = {f.property for f in card.NESTED_FIELDS}
     for prop, terms in own.items():
         for term in terms:
@@ -331,8 +337,10 @@ def cells_from_triples(
             unknown(str(subject), prop)
     cells: Cells = {}
     for f in card.FIELDS:
-        found = [v for v in values.get(f.column, []) if v]
-        if not found:
+        found = values.get(f.column, [])
+        positional = f.node is not None and card.NODES[f.node].per_value
+        found = trimmed_positions(found) if positional else [v for v in found if v]
+        if not any(found):
             continue
         if len(found) > 1 and not f.multi:
             errors.append(
@@ -347,6 +355,13 @@ def cells_from_triples(
     if errors:
         raise InputErrors(errors)
     return cells
+
+
+def trimmed_positions(values: list[str]) -> list[str]:
+    """Return positional values without the empty ones at the end (those in the middle keep the positions)."""
+    while values and not values[-1]:
+        values = values[:-1]
+    return values
 
 
 def _ordered(nodes: list[ox.NamedNode | ox.BlankNode | ox.Literal]) -> list[ox.NamedNode | ox.BlankNode]:

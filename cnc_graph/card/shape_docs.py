@@ -83,6 +83,8 @@ class ShapeDoc:
     min_count: int
     constraints: tuple[str, ...]
     relational: bool
+    max_count: int | None = None
+    max_length: int | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,27 @@ class ColumnDoc:
         if self.nested and len(self.main.columns) > 1:
             return f"{self.main.name_en}: {self.nested[0].name_en}"
         return self.main.name_en
+
+    @property
+    def title_fr(self) -> str:
+        """Return the column's French name, as ``title`` the English one."""
+        if self.nested and len(self.main.columns) > 1:
+            return f"{self.main.name_fr} : {self.nested[0].name_fr}"
+        return self.main.name_fr
+
+    @property
+    def max_length(self) -> int | None:
+        """Return the most characters a value of this column may have (its shapes' and its nested node's)."""
+        found = [s.max_length for s in (*self.shapes, *self.nested) if s.max_length is not None]
+        return min(found) if found else None
+
+    @property
+    def max_count(self) -> int | None:
+        """Return the most values this column may have (1 for a one-value column), None if unbounded."""
+        if not self.field.multi:
+            return 1
+        found = [s.max_count for s in self.shapes if s.max_count is not None]
+        return min(found) if found else None
 
     @property
     def example(self) -> str:
@@ -252,6 +275,8 @@ def shape_doc(graph: Graph, shape: Node) -> ShapeDoc:
         min_count=min_count,
         constraints=_constraints(graph, shape),
         relational=any(_one(graph, shape, SH + p) is not None for p in RELATIONAL),
+        max_count=_int(_one(graph, shape, SH + "maxCount")),
+        max_length=_int(_one(graph, shape, SH + "maxLength")),
     )
 
 

@@ -181,6 +181,20 @@ def account_for_token(store: GraphStore, base_iri: str, token: str) -> Account |
     return _account(rows[0]) if len(rows) == 1 else None
 
 
+def live_account(store: GraphStore, base_iri: str, name: str) -> tuple[Account, str] | None:
+    """Return the live account called ``name`` with its token's hash, or None (unknown or revoked)."""
+    if not NAME_RE.match(name):
+        return None
+    rows = select(
+        store,
+        "account_session",
+        public_only=False,
+        g=ox.NamedNode(accounts_graph(base_iri)),
+        account_name=ox.Literal(name),
+    )
+    return (_account(rows[0]), str(value(rows[0]["hash"]))) if len(rows) == 1 else None
+
+
 def organisation_iri(base_iri: str, text: str) -> str:
     """Return the organisation IRI an option names: a full IRI, or an id as in organisations.csv."""
     text = text.strip()

@@ -211,6 +211,18 @@ class Registry:
         """Return what the shapes say about an application's card as it would be submitted."""
         return self.checks.check_card(app)
 
+    def check_cells(self, cells: Mapping[str, str]) -> CardReport:
+        """Return what the checks say of a card not saved yet (the form's live checks): malformed values, then the
+        shapes as at submission. Nothing is written."""
+        iri = self.application_iri("r000000000000")
+        try:
+            triples = card_rdf(cells, self.base, iri + "/card")
+        except ValidationFailed as failed:
+            return failed.report  # type: ignore[return-value]
+        moment = timestamp(now())
+        draft = Application("r000000000000", iri, DRAFT, "", 0, moment, moment, card_triples=triples)
+        return self.check_card(draft)
+
     # --- writing -----------------------------------------------------------------------------
 
     def _transition(
