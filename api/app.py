@@ -28,12 +28,15 @@ from api.routes import (
     frameworks,
     linked_data,
     pages,
+    qualification_life,
     qualification_page,
     qualifications,
     register,
+    register_pages,
     registrations,
     service,
     sparql,
+    versions_page,
     workflow_pages,
 )
 from cnc_graph import __version__
@@ -92,10 +95,26 @@ def create_app(
     app.add_middleware(KeepLanguage)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(HeadAsGet)  # outermost: every layer below sees a GET
-    routers = [sparql, frameworks, qualifications, compare, linked_data, dumps, registrations, accounts, service]
+    routers = [
+        sparql,
+        frameworks,
+        qualification_life,
+        qualifications,
+        compare,
+        linked_data,
+        dumps,
+        registrations,
+        accounts,
+        service,
+    ]
     routers += [changes, pages, register]
-    routers += [qualification_page, framework_pages, compare_pages, docs, concepts]
-    routers += [card_form, workflow_pages, account_pages]  # card_form first: /registrations/new before /{id}
+    routers += [versions_page, qualification_page, framework_pages, compare_pages, docs, concepts]
+    routers += [
+        card_form,
+        register_pages,
+        workflow_pages,
+        account_pages,
+    ]  # card_form first: /registrations/new before /{id}
     for module in routers:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -25,7 +25,18 @@ from cnc_graph.registry.workflow import ADMIN
 
 PRIVATE_HEADERS = {"Cache-Control": "no-store", "Vary": "Cookie, Accept-Language"}
 #: What ``?done=`` may say a page has just done (``wb.done.*``).
-DONE = ("save", "submit", "assign", "request-changes", "approve", "reject", "publish", "withdraw")
+DONE = (
+    "save",
+    "submit",
+    "assign",
+    "request-changes",
+    "approve",
+    "reject",
+    "publish",
+    "withdraw",
+    "withdraw-qualification",
+    "supersede-qualification",
+)
 #: The largest form accepted from a page (the card with every field at its limit is well under it).
 FORM_MAX_FIELDS = 5_000
 

@@ -16,6 +16,7 @@ from cnc_graph.card.rdf import card_to_triples, cells_from_triples
 from cnc_graph.errors import Conflict, Forbidden, InputError, InputErrors, NotFound, StoreError, ValidationFailed
 from cnc_graph.ingest.inventory import organisations_to_rdf
 from cnc_graph.ingest.table import read_table
+from cnc_graph.iris import CNC, RDF_TYPE
 from cnc_graph.rdf.files import parse_rdf_file
 from cnc_graph.registry.accounts import (
     Account,
@@ -331,11 +332,28 @@ def test_registration_numbers_are_sequential_per_year_and_codes_unique(
     year = dt.datetime.now(dt.UTC).year
     assert walk_to_published(registry, who, "T-10") == f"CNC-{year}-00001"
     assert walk_to_published(registry, who, "T-11") == f"CNC-{year}-00002"
-    with pytest.raises(ValidationFailed) as twice:
-        walk_to_published(registry, who, "T-10")
-    assert [p.field for p in twice.value.report.violations] == ["code"]  # type: ignore[attr-defined]
+    # The same code again is an amendment: version 2, the same registration number, no new number used.
+    assert walk_to_published(registry, who, "T-10") == f"CNC-{year}-00001"
+    assert [v["version"] for v in registry.life.versions("T-10")] == [1, 2]
+    assert walk_to_published(registry, who, "T-12") == f"CNC-{year}-00003"
     register = {q.subject.value for q in store.quads(registry.register_graph)}
-    assert {f"{BASE}qualification/T-10", f"{BASE}qualification/T-11"} <= register
+    assert {f"{BASE}qualification/T-10", f"{BASE}qualification/T-11", f"{BASE}qualification/T-10/version/2"} <= register
+    # A code another graph holds (an inventory file's) is still taken: refused at submission.
+    with store.transaction() as tx:
+        tx.add(
+            f"{BASE}graph/inventory/vocational-training",
+            [
+                ox.Triple(
+                    ox.NamedNode(f"{BASE}qualification/T-13"),
+                    ox.NamedNode(RDF_TYPE),
+                    ox.NamedNode(CNC + "Qualification"),
+                ),
+                ox.Triple(ox.NamedNode(f"{BASE}qualification/T-13"), ox.NamedNode(CNC + "code"), ox.Literal("T-13")),
+            ],
+        )
+    with pytest.raises(ValidationFailed) as taken:
+        walk_to_published(registry, who, "T-13")
+    assert [p.field for p in taken.value.report.violations] == ["code"]  # type: ignore[attr-defined]
 
 
 def test_stale_if_match_is_refused_before_anything_is_written(store: OxigraphStore, settings: Settings) -> None:

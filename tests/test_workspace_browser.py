@@ -4,7 +4,9 @@ In French and in Arabic: an admin signs in and creates an applicant and a review
 fills the card form, leaves the title empty and sees the message, gives level 9 and sees it refused, saves a draft,
 comes back, fixes it, adds two learning outcomes and an ESCO skill found by searching, submits; the reviewer takes
 it up and requests changes on one field; the applicant fixes it and resubmits; the reviewer sees the change and
-approves; the admin publishes; the qualification is in the public search and has its page. Forbidden moves are
+approves; the admin publishes; the qualification is in the public search and has its page; an amendment (a new
+application on the same code) becomes version 2 and the versions page shows the changed field; a withdrawal shows
+on the page and in the feed. Forbidden moves are
 tried from the browser too: an applicant approving, a form posted without its CSRF token, a revoked account's
 session. Every step leaves a screenshot (``var/screenshots/workspace-*``), and each page kind passes axe-core.
 """
@@ -217,6 +219,43 @@ def test_from_a_new_account_to_a_published_qualification(browser: Any, workspace
     public.goto(f"{site}/qualifications/{code}?lang={lang}")
     assert "randonnée" in public.locator("h1").inner_text()
     _shot(public, lang, "12-public-page")
+
+    # An amendment: a new application on the same code, its card as published; reviewed; version 2.
+    applicant.goto(f"{app_url}?lang={lang}")
+    applicant.click("#action-amend button[type=submit]")
+    applicant.wait_for_url(re.compile(r"/registrations/r[0-9a-f]{12}/edit"))
+    assert applicant.locator("#intitule_fr").input_value() == "Technicien spécialisé en randonnée"
+    applicant.fill("#intitule_fr", "Technicien spécialisé en randonnée de montagne")
+    applicant.click("button[name=then][value=submit]")
+    applicant.wait_for_url(re.compile(r"done=submit"))
+    amendment_url = applicant.url.split("?")[0]
+    assert amendment_url != app_url
+    assert "montagne" in applicant.locator("#amendment-diff").inner_text()
+    _shot(applicant, lang, "14-amendment-submitted")
+    reviewer.goto(f"{amendment_url}?lang={lang}")
+    reviewer.click("#action-assign button[type=submit]")
+    reviewer.wait_for_url(re.compile(r"done=assign"))
+    reviewer.click("#action-approve button[type=submit]")
+    reviewer.wait_for_url(re.compile(r"done=approve"))
+    admin.goto(f"{amendment_url}?lang={lang}")
+    admin.click("#action-publish button[type=submit]")
+    admin.wait_for_url(re.compile(r"done=publish"))
+    public.goto(f"{site}/qualifications/{code}/versions?lang={lang}")
+    diff = public.locator("table.diff").inner_text()
+    assert "intitule_fr" in diff and "montagne" in diff
+    _shot(public, lang, "15-versions-diff")
+    _no_serious_axe(public)
+
+    # A withdrawal, with its reason: on the public page and in the feed.
+    admin.goto(f"{amendment_url}?lang={lang}")
+    admin.fill("#withdraw-reason", "Formation fermée en 2026")
+    admin.click("#action-withdraw-qualification button[type=submit]")
+    admin.wait_for_url(re.compile(r"done=withdraw-qualification"))
+    public.goto(f"{site}/qualifications/{code}?lang={lang}")
+    assert "Formation fermée en 2026" in public.locator("#ended").inner_text()
+    _shot(public, lang, "16-withdrawn")
+    feed = public.request.get(f"{site}/changes?format=json").json()["changes"]
+    assert [c["kind"] for c in feed if c["code"] == code] == ["withdrawn", "amended", "published"]
 
     # The admin revokes the reviewer: the reviewer's open session ends at once.
     admin.goto(f"{site}/admin/accounts?lang={lang}")

@@ -34,7 +34,7 @@ def _wants_json(request: Request, format_: str | None) -> bool:
 
 @router.get(
     "/changes",
-    summary="The register's changes (publications), newest first: Atom, or JSON",
+    summary="The register's changes (publications, amendments, withdrawals…), newest first: Atom, or JSON",
     responses={200: {"content": {ATOM: {}, JSON: {}}}},
 )
 def changes(
@@ -57,6 +57,7 @@ def changes(
             "title": pick(c.titles, "fr")[0] or c.code,
             "page": f"{base}/qualifications/{c.code}",
             "data": f"{base}/id/qualification/{c.code}",
+            "version": f"{base}/id/{c.version.removeprefix(settings.base_iri)}" if c.version else None,
         }
         for c in found
     ]

@@ -20,6 +20,7 @@ from api.rendering import kept_per_generation, local_path, render_page
 from cnc_graph.compare.levels import index_for
 from cnc_graph.labels import pick
 from cnc_graph.publish.profile import Profile, Value, qualification_profile
+from cnc_graph.publish.record_life import record_life
 from cnc_graph.settings import Settings
 from cnc_graph.store.protocol import GraphStore
 
@@ -112,6 +113,8 @@ def qualification_page(request: Request, store: GraphStore, settings: Settings, 
         {kind: [_shown(kind, v, lang, base) for v in found] for kind, found in o.items()} for o in profile.opportunities
     ]
     api = f"/api/qualifications/{code}"
+    life = record_life(store, base, code)
+    life_dates = {"registered": life.registration_date, "reviewed": life.last_reviewed, "ended": life.withdrawn}
     body = render_page(
         request,
         "qualification.html",
@@ -130,6 +133,9 @@ def qualification_page(request: Request, store: GraphStore, settings: Settings, 
         sources=values.get("source", []),
         outcomes=profile.outcomes,
         comparable=profile.comparable,
+        life=life,
+        life_dates={k: date_text(v, lang) if v else None for k, v in life_dates.items()},
+        versions=[(n, local_path(iri, base), date_text(day, lang) if day else None) for n, iri, day in life.versions],
         downloads=[(label, f"{api}?format={fmt}") for label, fmt in DOWNLOADS]
         + [(label, f"{api}/elm?format={fmt}") for label, fmt in ELM_DOWNLOADS],
     )

@@ -31,7 +31,9 @@ from api.workbench import (
 )
 from cnc_graph.card import fields as card
 from cnc_graph.card.choices import card_choices
+from cnc_graph.card.json import card_json
 from cnc_graph.errors import CncError, Forbidden, InputError, ValidationFailed
+from cnc_graph.publish.record_life import record_life
 from cnc_graph.registry.accounts import account_for_token, list_accounts, token_hash
 from cnc_graph.registry.checks import CardReport
 from cnc_graph.registry.records import Application, HistoryEntry
@@ -40,6 +42,7 @@ from cnc_graph.registry.workflow import (
     ADMIN,
     APPLICANT,
     CHANGES_REQUESTED,
+    PUBLISHED,
     REVIEWER,
     STATES,
     SUBMITTED,
@@ -210,11 +213,16 @@ def _application(
     reviewers = []
     if "assign" in allowed and who.account.role == ADMIN:
         reviewers = [a.name for a in list_accounts(registry.store, registry.base) if a.active and a.role != APPLICANT]
+    code = cells.get("code", "")
+    life = record_life(registry.store, registry.base, code) if code and app.status == PUBLISHED else None
     return workbench_page(
         request,
         who,
         "registration.html",
         status,
+        life=life,
+        may_amend=app.status == PUBLISHED and who.account.role in (APPLICANT, ADMIN) and not (life and life.ended),
+        published_diff=_against_published(registry, app, cells),
         title_key="wb.application.title",
         app=app,
         cells=cells,
@@ -231,6 +239,30 @@ def _application(
         columns=[(f.column, f.english) for f in card.FIELDS],
         error=error,
     )
+
+
+def _against_published(
+    registry: Registry, app: Application, cells: dict[str, str]
+) -> tuple[int, list[tuple[str, list[str], list[str]]]] | None:
+    """Return, for an amendment (a code already published through the workflow), the version it amends and the
+    fields it changes; None for a first application."""
+    code = cells.get("code")
+    if not code or app.status == PUBLISHED:
+        return None
+    try:
+        versions = registry.life.versions(code)
+    except CncError:
+        return None  # not in the register graph: a first application (or a code an inventory file holds)
+    current = int(str(versions[-1]["version"]))
+    then = registry.life.version(code, current)["card"]
+    now = card_json(cells)
+    assert isinstance(then, dict)
+    changed = [
+        (f.column, _as_list(then.get(f.column)), _as_list(now.get(f.column)))
+        for f in card.FIELDS
+        if then.get(f.column) != now.get(f.column)
+    ]
+    return current, changed
 
 
 def _last_review(history: list[HistoryEntry]) -> HistoryEntry | None:

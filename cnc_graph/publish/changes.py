@@ -1,8 +1,8 @@
-"""The register's changes as a feed a partner can poll: each publication (later amendments and withdrawals too)
-with the qualification it concerns, when, and its registration number.
+"""The register's changes as a feed a partner can poll: each publication, amendment, withdrawal and supersession,
+with the qualification it concerns, when, its registration number and the version it made.
 
-Read from the register graph's PROV-O trail (``prov:wasGeneratedBy`` of each published qualification), newest
-first; ``since`` keeps the changes after a time, so that a poller asks only for what is new.
+Read from the register graph's PROV-O trail (the activities of ``registry.life``), newest first; ``since``
+keeps the changes after a time, so that a poller asks only for what is new.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ class Change:
     time: str
     registration_number: str | None = None
     titles: dict[str, str] = field(default_factory=dict)  # by language
+    version: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         """Return the change as JSON-ready data."""
@@ -44,6 +45,7 @@ class Change:
             "time": self.time,
             "registration_number": self.registration_number,
             "titles": self.titles,
+            "version": self.version,
         }
 
 
@@ -67,7 +69,7 @@ def register_changes(store: GraphStore, base_iri: str, since: str | None = None,
     after = parse_since(since)
     found: OrderedDict[str, Change] = OrderedDict()
     for row in solutions(store, "register_changes", g=ox.NamedNode(graph_iri(base_iri, "register"))):
-        activity, q, code, time, number, title = (row[i] for i in range(6))
+        activity, q, code, time, number, title, kind, version = (row[i] for i in range(8))
         key = str(activity.value)
         change = found.get(key)
         if change is None:
@@ -75,12 +77,13 @@ def register_changes(store: GraphStore, base_iri: str, since: str | None = None,
             if after is not None and moment is not None and moment <= after:
                 continue
             change = found[key] = Change(
-                PUBLISHED,
+                str(kind.value).rsplit("/", 1)[-1] if kind is not None else PUBLISHED,
                 str(code.value),
                 str(q.value),
                 key,
                 str(time.value),
                 str(number.value) if number is not None else None,
+                version=str(version.value) if isinstance(version, ox.NamedNode) else None,
             )
         if isinstance(title, ox.Literal):
             change.titles.setdefault(title.language or "und", title.value)

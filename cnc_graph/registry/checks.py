@@ -17,7 +17,7 @@ from cnc_graph.card import fields as card
 from cnc_graph.card.json import normalised
 from cnc_graph.card.rdf import card_to_triples, qualification_iri
 from cnc_graph.errors import Forbidden, InputError, Location, ValidationFailed
-from cnc_graph.iris import CNC, RDF
+from cnc_graph.iris import CNC, RDF, graph_iri
 from cnc_graph.registry.accounts import Account, organisation_facts
 from cnc_graph.registry.records import Application, name_of, rename_iris, strip_base
 from cnc_graph.registry.workflow import ADMIN, REVIEWER
@@ -132,7 +132,8 @@ class CardChecks:
         card_iri = app.card_iri
         data = list(app.card_triples)
         data.append(ox.Triple(ox.NamedNode(card_iri), ox.NamedNode(RDF + "type"), ox.NamedNode(SUBMITTED_CARD)))
-        data.extend(record_context(self.store, data))
+        # The register graph's record of the same code is the one an amendment replaces, not another holder.
+        data.extend(record_context(self.store, data, exclude_graph=graph_iri(self.settings.base_iri, "register")))
         report = validator.validate_triples(data, focus=record_subjects(app.card_triples) | {card_iri})
         mine = [
             self._field_problem(r, card_iri)

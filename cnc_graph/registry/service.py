@@ -19,7 +19,7 @@ from cnc_graph.card import fields as card
 from cnc_graph.card.json import card_json
 from cnc_graph.card.rdf import qualification_iri
 from cnc_graph.errors import Conflict, InputError, Location, NotFound, ValidationFailed
-from cnc_graph.iris import CNC, PROV, RDF, RDFS, XSD, graph_iri
+from cnc_graph.iris import CNC, graph_iri
 from cnc_graph.rdf.query_files import select, value
 from cnc_graph.registry.accounts import Account, find_account, organisation_facts, organisation_iri
 from cnc_graph.registry.checks import (
@@ -32,6 +32,7 @@ from cnc_graph.registry.checks import (
     field_comments,
     reviewer_check,
 )
+from cnc_graph.registry.life import Publication, publish_version, published
 from cnc_graph.registry.records import (
     Application,
     HistoryEntry,
@@ -46,6 +47,7 @@ from cnc_graph.registry.records import (
     strip_base,
     timestamp,
 )
+from cnc_graph.registry.register_actions import RegisterActions
 from cnc_graph.registry.workflow import (
     ADMIN,
     APPLICANT,
@@ -73,6 +75,7 @@ class Registry:
         self.records = RegistryRecords(store, self.base)
         self.checks = CardChecks(store, settings)
         self._lock = threading.RLock()
+        self.life = RegisterActions(store, self.base, self._lock)
 
     # --- IRIs and stored forms ------------------------------------------------------------------
 
@@ -369,57 +372,64 @@ class Registry:
         return self._transition(account, app_id, "withdraw", if_match, comment)
 
     def publish(self, account: Account, app_id: str, if_match: str | None) -> Application:
-        """Publish an approved card: registration number and date, and the qualification in the register graph."""
+        """Publish an approved card: the qualification's record and a new version in the register graph.
+
+        A first publication gives the registration number and date; a new application on a code already published
+        through the workflow is an amendment: version n+1, the same number, the record's card replaced.
+        """
 
         def change(before: Application, after: Application) -> Callable[[StoreTransaction], None]:
             cells = before.cells(self.base)
             code = cells.get("code", "")
-            holders = select(self.store, "code_holders", code=ox.Literal(code))
-            if holders:
-                where = str(value(holders[0]["g"])).removeprefix(self.base + "graph/")
-                raise Conflict(f"code « {code} » is already in the register ({where}): it cannot be published twice")
+            q_iri = qualification_iri(self.base, code)
+            register_graph = self.records.register_graph
+            elsewhere = [
+                h for h in select(self.store, "code_holders", code=ox.Literal(code)) if value(h["g"]) != register_graph
+            ]
+            if elsewhere:
+                where = str(value(elsewhere[0]["g"])).removeprefix(self.base + "graph/")
+                raise Conflict(
+                    f"code « {code} » is already in the register from an inventory file ({where}): "
+                    "it cannot be published again; change it by importing that file"
+                )
+            register = self.records.graph(register_graph)
+            state = published(register, q_iri)
+            if state is not None:
+                self.life.check_open(state, code)
             report = self.check_card(before)
             if report.violations:
                 raise ValidationFailed(report, f"registration {app_id}")
             today = dt.datetime.fromisoformat(after.modified.replace("Z", "+00:00")).date()
-            counters = self.records.graph(self.records.counter_graph)
-            number, counters = allocate_number(counters, self.base, today.year)
+            counters = None
+            if state is not None and (kept := state.one(CNC + "registrationNumber")):
+                number = kept
+                registered = state.one(CNC + "registrationDate") or today.isoformat()
+            else:
+                number, counters = allocate_number(
+                    self.records.graph(self.records.counter_graph), self.base, today.year
+                )
+                registered = today.isoformat()
             after.registration_number = number
             after.registration_date = today.isoformat()
-            after.qualification = qualification_iri(self.base, code)
-            activity = ox.NamedNode(f"{after.iri}/activity/{after.version}")
-            public = self._published_triples(before, after, activity, code)
-            register = self.records.graph(self.records.register_graph) + public
+            after.qualification = q_iri
+            approvals = [e.time for e in self.records.history(before) if e.action == "approve" and e.time]
+            publication = Publication(
+                code=code,
+                q=q_iri,
+                number=number,
+                registered=registered,
+                reviewed=(approvals[-1] if approvals else after.modified)[:10],
+                activity=f"{after.iri}/activity/{after.version}",
+                time=after.modified,
+            )
+            moved = rename_iris(before.card_triples, before.card_iri, q_iri)
+            new_register, _n, _kind = publish_version(register, moved, publication, self.base)
 
             def write(tx: StoreTransaction) -> None:
-                tx.replace_graph(self.records.register_graph, register)
-                tx.replace_graph(self.records.counter_graph, counters)
+                tx.replace_graph(register_graph, new_register)
+                if counters is not None:
+                    tx.replace_graph(self.records.counter_graph, counters)
 
             return write
 
         return self._transition(account, app_id, "publish", if_match, change=change)
-
-    def _published_triples(
-        self, before: Application, after: Application, activity: ox.NamedNode, code: str
-    ) -> list[ox.Triple]:
-        q_iri = str(after.qualification)
-        q = ox.NamedNode(q_iri)
-        moved = rename_iris(before.card_triples, before.card_iri, q_iri)
-
-        def t(s: ox.NamedNode, p: str, o: ox.NamedNode | ox.Literal) -> ox.Triple:
-            return ox.Triple(s, ox.NamedNode(p), o)
-
-        return moved + [
-            t(q, CNC + "registrationNumber", ox.Literal(str(after.registration_number))),
-            t(
-                q,
-                CNC + "registrationDate",
-                ox.Literal(str(after.registration_date), datatype=ox.NamedNode(XSD + "date")),
-            ),
-            t(q, PROV + "wasGeneratedBy", activity),
-            t(activity, RDF + "type", ox.NamedNode(PROV + "Activity")),
-            t(activity, RDFS + "label", ox.Literal(f"Enregistrement au CNC : {code}", language="fr")),
-            t(activity, RDFS + "label", ox.Literal(f"Registration in the CNC: {code}", language="en")),
-            t(activity, PROV + "endedAtTime", ox.Literal(after.modified, datatype=ox.NamedNode(XSD + "dateTime"))),
-            t(activity, PROV + "generated", q),
-        ]

@@ -1,0 +1,62 @@
+"""The workspace's actions on published qualifications: start an amendment (a new application on the same code,
+its card as published), and an admin's withdrawal or supersession. ``cnc_graph.registry`` does the work."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import Response
+
+from api.routes.registrations import get_registry
+from api.workbench import checked_form, form_text, require_admin, see_other, signed_in, to_sign_in
+from cnc_graph.card.json import normalised
+from cnc_graph.errors import InputError, Location
+from cnc_graph.registry.service import Registry
+
+router = APIRouter(tags=["workflow pages"], include_in_schema=False)
+CODE = Path(pattern=r"^[A-Z0-9][A-Z0-9-]{0,63}$")
+
+
+def _back(target: str, fallback: str) -> str:
+    return target if target.startswith("/") and not target.startswith("//") else fallback
+
+
+@router.post("/registrations/amend")
+async def start_amendment(request: Request, registry: Annotated[Registry, Depends(get_registry)]) -> Response:
+    """Create a draft amending a published qualification, its card as currently published, and open its form."""
+    who = signed_in(request)
+    if who is None:
+        return to_sign_in(request)
+    form = await checked_form(request, who)
+    code = form_text(form, "code").upper()
+    if not code:
+        raise InputError("give the code of the published qualification to amend", Location(field="code"))
+    versions = registry.life.versions(code)
+    card = registry.life.version(code, int(str(versions[-1]["version"])))["card"]
+    assert isinstance(card, dict)
+    cells = normalised({k: " | ".join(v) if isinstance(v, list) else v for k, v in card.items()})
+    draft = registry.create(who.account, cells, form_text(form, "organisation") or None)
+    return see_other(f"/registrations/{draft.id}/edit")
+
+
+@router.post("/admin/qualifications/{code}/{action}")
+async def end_qualification(
+    request: Request,
+    registry: Annotated[Registry, Depends(get_registry)],
+    code: str = CODE,
+    action: str = Path(pattern="^(withdraw|supersede)$"),
+) -> Response:
+    """Withdraw a published qualification (date, reason) or record the one that replaces it (admins)."""
+    who = signed_in(request)
+    if who is None:
+        return to_sign_in(request)
+    require_admin(who)
+    form = await checked_form(request, who)
+    date = form_text(form, "date") or None
+    if action == "withdraw":
+        registry.life.withdraw(who.account, code, date, form_text(form, "reason"))
+    else:
+        by = form_text(form, "by").upper()
+        registry.life.supersede(who.account, code, by, form_text(form, "equivalent") == "yes", date)
+    return see_other(_back(form_text(form, "back"), f"/qualifications/{code}") + f"?done={action}-qualification")
