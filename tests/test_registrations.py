@@ -392,15 +392,19 @@ def test_malformed_value_is_422_naming_field_and_value(world: World) -> None:
         ("source", [f"https://www.ofppt.ma/{n}" for n in range(21)], "20"),
     ],
 )
-def test_a_field_over_its_limit_is_422_naming_it_in_both_languages(
+def test_a_field_over_its_limit_is_refused_even_in_a_draft_naming_it_in_both_languages(
     world: World, field: str, value: object, limit: str
 ) -> None:
     alice = world.client("alice")
-    app_id = create(alice, card(f"OFPPT-TS-E2E-MAX-{limit[0]}", **{field: value}))["id"]  # a draft may hold it
-    response = act(alice, app_id, "submit", expect=422)  # a submission may not
+    code = f"OFPPT-TS-E2E-MAX-{limit[0]}"
+    response = alice.post("/api/registrations", json=card(code, **{field: value}))  # not even as a draft
+    assert response.status_code == 422
     [error] = [e for e in response.json()["errors"] if e["severity"] == "Violation"]
     assert error["field"] == field
     assert limit in error["messages"]["fr"] and limit.replace(" ", ",") in error["messages"]["en"]
+    app_id = create(alice, card(code))["id"]
+    refused = alice.patch(f"/api/registrations/{app_id}", json={field: value})  # nor as an edit
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == field
 
 
 def test_code_already_in_the_register_is_422_on_code(world: World) -> None:

@@ -8,6 +8,7 @@ open, that the form comes from the same schema as ``docs/registration-card.md`` 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -288,3 +289,85 @@ def test_an_admin_creates_an_account_and_sees_its_token_once(world: World) -> No
     assert history and history[0]["by"] == "secretariat"
     bad = admin.post("/admin/accounts", data={"csrf": csrf, "name": "Bad Name", "role": "reviewer"})
     assert bad.status_code == 400 and 'value="Bad Name"' in bad.text
+
+
+def test_the_dashboard_says_who_may_submit_for_each_subsector(world: World, settings: Settings) -> None:
+    page = world.client(world.admin).get("/registrations?lang=en").text
+    row = re.search(r"<th scope=\"row\">vocational-training</th><td>(.*?)</td>", page)
+    assert row and "ofppt-dev" in row[1]
+    assert "CNC_SUBMITTERS=any-operator" in page
+    strict = World(replace(settings, submitters="coordinating-body"))
+    page = strict.client(strict.admin).get("/registrations?lang=en").text
+    row = re.search(r"<th scope=\"row\">higher-education</th><td>(.*?)</td>", page)
+    assert row and "um5-dev" not in row[1], "um5 is not a coordinating body"
+    assert "CNC_SUBMITTERS=coordinating-body" in page
+
+
+def _published(world: World, code: str) -> str:
+    registry = Registry(world.store, world.settings)
+    applicant, reviewer, admin = (_account(world, n) for n in ("ofppt-dev", "cp-member", "secretariat"))
+    cells = {
+        "code": code,
+        "intitule_fr": "Technicien publié",
+        "sous_secteur": "vocational-training",
+        "niveau_cnc": "5",
+        "organisme_certificateur": "ofppt",
+        "statut": "active",
+        "source": "https://www.ofppt.ma/",
+    }
+    app = registry.create(applicant, cells)
+    registry.submit(applicant, app.id, None)
+    registry.assign(reviewer, app.id, None)
+    registry.approve(reviewer, app.id, None)
+    registry.publish(admin, app.id, None)
+    return app.id
+
+
+def test_an_amendment_starts_from_the_published_card_and_an_admin_ends_a_qualification(world: World) -> None:
+    app_id = _published(world, "OFPPT-PAGE-1")
+    applicant = world.client(world.applicant)
+    page = applicant.get(f"/registrations/{app_id}").text
+    assert 'id="action-amend"' in page and 'id="action-withdraw-qualification"' not in page
+    amend = applicant.post(
+        "/registrations/amend", data={"csrf": csrf_of(page), "code": "OFPPT-PAGE-1"}, follow_redirects=False
+    )
+    assert amend.status_code == 303 and amend.headers["location"].endswith("/edit")
+    form = applicant.get(amend.headers["location"]).text
+    assert 'value="Technicien publié"' in form
+    forbidden = applicant.post(
+        "/admin/qualifications/OFPPT-PAGE-1/withdraw", data={"csrf": csrf_of(page), "reason": "x"}
+    )
+    assert forbidden.status_code == 403
+    admin = world.client(world.admin)
+    page = admin.get(f"/registrations/{app_id}").text
+    no_token = admin.post("/admin/qualifications/OFPPT-PAGE-1/withdraw", data={"reason": "x"})
+    assert no_token.status_code == 403
+    done = admin.post(
+        "/admin/qualifications/OFPPT-PAGE-1/withdraw",
+        data={"csrf": csrf_of(page), "reason": "Fermée", "date": "2026-12-01", "back": f"/registrations/{app_id}"},
+        follow_redirects=False,
+    )
+    assert (
+        done.status_code == 303 and done.headers["location"] == f"/registrations/{app_id}?done=withdraw-qualification"
+    )
+    assert "Fermée" in admin.get("/qualifications/OFPPT-PAGE-1?lang=fr").text
+    _published(world, "OFPPT-PAGE-2")
+    _published(world, "OFPPT-PAGE-3")
+    replaced = admin.post(
+        "/admin/qualifications/OFPPT-PAGE-2/supersede",
+        data={"csrf": csrf_of(page), "by": "OFPPT-PAGE-3", "equivalent": "yes"},
+        follow_redirects=False,
+    )
+    assert replaced.status_code == 303
+    public = admin.get("/qualifications/OFPPT-PAGE-2?lang=en").text
+    assert "Replaced on" in public and "OFPPT-PAGE-3" in public and "an equivalent qualification" in public
+    again = admin.post("/admin/qualifications/OFPPT-PAGE-2/withdraw", data={"csrf": csrf_of(page), "reason": "x"})
+    assert again.status_code == 409 and "already replaced" in again.text
+
+
+def test_a_draft_cannot_hold_a_value_over_its_limit(world: World) -> None:
+    client = world.client(world.applicant)
+    csrf = csrf_of(client.get("/registrations/new").text)
+    answer = client.post("/registrations/new", data={"csrf": csrf, "code": "OFPPT-BIG", "intitule_fr": "T" * 900_00})
+    assert answer.status_code == 422
+    assert "au plus 300 caractères" in problems_of(answer.text, "intitule_fr")

@@ -57,7 +57,9 @@ def _person(browser: Any) -> Any:
 
 
 def _shot(page: Any, lang: str, step: str) -> None:
-    screenshot(page, f"workspace-{lang}-{step}")
+    """Save the whole page, and what the viewport shows (the README's size), of one step of the walk."""
+    path = screenshot(page, f"workspace-{lang}-{step}")
+    page.screenshot(path=str(path.with_name(f"workspace-{lang}-{step}-viewport.png")))
 
 
 def _sign_in(page: Any, site: str, token: str, lang: str) -> None:

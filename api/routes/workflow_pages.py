@@ -35,7 +35,7 @@ from cnc_graph.card.json import card_json
 from cnc_graph.errors import CncError, Forbidden, InputError, ValidationFailed
 from cnc_graph.publish.record_life import record_life
 from cnc_graph.registry.accounts import account_for_token, list_accounts, token_hash
-from cnc_graph.registry.checks import CardReport
+from cnc_graph.registry.checks import CardReport, submitters_by_subsector
 from cnc_graph.registry.records import Application, HistoryEntry
 from cnc_graph.registry.service import Registry
 from cnc_graph.registry.workflow import (
@@ -137,6 +137,9 @@ def dashboard(request: Request, registry: Annotated[Registry, Depends(get_regist
         by_status=by_status,
         total=len(items),
         may_create=who.account.role in (APPLICANT, ADMIN),
+        who_submits=submitters_by_subsector(registry.policy, registry.store, registry.base)
+        if who.account.role != APPLICANT
+        else None,
     )
 
 

@@ -14,11 +14,12 @@ import pyoxigraph as ox
 import rdflib
 
 from cnc_graph.card import fields as card
+from cnc_graph.card.form import form_fields
 from cnc_graph.card.json import normalised
 from cnc_graph.card.rdf import card_to_triples, qualification_iri
 from cnc_graph.errors import Forbidden, InputError, Location, ValidationFailed
 from cnc_graph.iris import CNC, RDF, graph_iri
-from cnc_graph.registry.accounts import Account, organisation_facts
+from cnc_graph.registry.accounts import Account, list_accounts, organisation_facts
 from cnc_graph.registry.records import Application, name_of, rename_iris, strip_base
 from cnc_graph.registry.workflow import ADMIN, REVIEWER
 from cnc_graph.settings import Settings
@@ -87,6 +88,8 @@ def card_rdf(cells: Mapping[str, str], base_iri: str, card_iri: str) -> list[ox.
     well-formed, as in the spreadsheet import (the same conversion, ``card_to_triples``).
     """
     work = normalised(cells)
+    if over := over_limits(work):
+        raise ValidationFailed(CardReport(over), "card")
     code = work.get("code", "")
     placeholder = "DRAFT-WITHOUT-CODE"
     if not code:
@@ -107,6 +110,47 @@ def card_rdf(cells: Mapping[str, str], base_iri: str, card_iri: str) -> list[ox.
     if not code:
         moved = [t for t in moved if t.predicate.value != CNC + "code"]
     return moved
+
+
+def _count(n: int, lang: str) -> str:
+    return f"{n:,}".replace(",", " " if lang == "fr" else ",")
+
+
+def over_limits(cells: Mapping[str, str]) -> list[FieldProblem]:
+    """Return a problem for each value longer, and each field with more values, than the card schema allows.
+
+    The limits are the shapes' (``card.form``), checked when a draft is saved as they are at submission and on
+    import, so that no draft holds a 900 KB title until someone submits it.
+    """
+    fields = form_fields()
+    problems = []
+    for column, text in cells.items():
+        f = fields.get(column)
+        if f is None or not text:
+            continue
+        values = [v.strip() for v in text.split(card.MULTI_SEPARATOR)] if f.multi else [text]
+        fr, en = f.label["fr"], f.label["en"]
+        longest = max(values, key=len)
+        if f.max_length is not None and len(longest) > f.max_length:
+            most, has = f.max_length, len(longest)
+            messages = {
+                "fr": f"{fr} (colonne {column}) : au plus {_count(most, 'fr')} caractères ; "
+                f"la valeur en a {_count(has, 'fr')}.",
+                "en": f"{en} (column {column}): at most {_count(most, 'en')} characters; "
+                f"the value has {_count(has, 'en')}.",
+            }
+            problems.append(FieldProblem(column, longest[:80] + "…", "Violation", messages))
+        count = len([v for v in values if v])
+        if f.multi and f.max_count is not None and count > f.max_count:
+            most = f.max_count
+            messages = {
+                "fr": f"{fr} (colonne {column}) : au plus {_count(most, 'fr')} valeurs ; "
+                f"la fiche en a {_count(count, 'fr')}.",
+                "en": f"{en} (column {column}): at most {_count(most, 'en')} values; "
+                f"the card has {_count(count, 'en')}.",
+            }
+            problems.append(FieldProblem(column, None, "Violation", messages))
+    return sorted(problems, key=_field_order)
 
 
 class CardChecks:
@@ -198,6 +242,22 @@ def check_submitter(policy: RegistryPolicy, store: GraphStore, base: str, accoun
             f"{strip_base(account.organisation, base, 'organisation/')} is not a coordinating body: "
             "send the card to your sub-sector's coordinating body"
         )
+
+
+def submitters_by_subsector(policy: RegistryPolicy, store: GraphStore, base: str) -> dict[str, list[tuple[str, str]]]:
+    """Return, for each sub-sector, the live applicant accounts the policy lets submit there (name, organisation id);
+    admins may submit for any."""
+    found: dict[str, list[tuple[str, str]]] = {key: [] for key in card.SUBSECTORS}
+    for account in list_accounts(store, base):
+        if not account.active or account.role == ADMIN or not account.subsector or not account.organisation:
+            continue
+        if account.role != "applicant" or account.subsector not in found:
+            continue
+        facts = organisation_facts(store, account.organisation) or {"roles": set()}
+        if policy.submitters == "any-operator" or "coordinating-body" in facts["roles"]:
+            organisation = strip_base(account.organisation, base, "organisation/") or account.organisation
+            found[account.subsector].append((account.name, organisation))
+    return found
 
 
 def check_subsector(base: str, account: Account, app: Application) -> None:

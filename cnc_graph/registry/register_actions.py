@@ -125,10 +125,10 @@ class RegisterActions:
 
     def check_open(self, state: Published, code: str) -> None:
         """Raise Conflict if the qualification was withdrawn or replaced (it can no longer change)."""
-        if withdrawn := state.one(CNC + "withdrawalDate"):
-            raise Conflict(f"« {code} » was withdrawn on {withdrawn}")
         if replaced := state.one(DCT + "isReplacedBy"):
             raise Conflict(f"« {code} » is already replaced by {replaced.rsplit('/', 1)[-1]}")
+        if withdrawn := state.one(CNC + "withdrawalDate"):
+            raise Conflict(f"« {code} » was withdrawn on {withdrawn}")
 
     def withdraw(self, account: Account, code: str, date: str | None, reason: str) -> dict[str, object]:
         """Withdraw a published qualification on ``date`` (default today) for ``reason``; it stays dereferenceable."""

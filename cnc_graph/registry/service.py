@@ -16,7 +16,7 @@ from dataclasses import replace
 import pyoxigraph as ox
 
 from cnc_graph.card import fields as card
-from cnc_graph.card.json import card_json
+from cnc_graph.card.json import card_json, normalised
 from cnc_graph.card.rdf import qualification_iri
 from cnc_graph.errors import Conflict, InputError, Location, NotFound, ValidationFailed
 from cnc_graph.iris import CNC, graph_iri
@@ -30,6 +30,7 @@ from cnc_graph.registry.checks import (
     check_submitter,
     check_subsector,
     field_comments,
+    over_limits,
     reviewer_check,
 )
 from cnc_graph.registry.life import Publication, publish_version, published
@@ -218,13 +219,17 @@ class Registry:
         """Return what the checks say of a card not saved yet (the form's live checks): malformed values, then the
         shapes as at submission. Nothing is written."""
         iri = self.application_iri("r000000000000")
-        try:
-            triples = card_rdf(cells, self.base, iri + "/card")
+        work = normalised(cells)
+        limits = over_limits(work)
+        flagged = {p.field for p in limits}
+        try:  # the fields over their limits are left out: the others are checked as they are
+            triples = card_rdf({k: v for k, v in work.items() if k not in flagged}, self.base, iri + "/card")
         except ValidationFailed as failed:
-            return failed.report  # type: ignore[return-value]
+            return CardReport(limits + list(failed.report.problems))  # type: ignore[attr-defined]
         moment = timestamp(now())
         draft = Application("r000000000000", iri, DRAFT, "", 0, moment, moment, card_triples=triples)
-        return self.check_card(draft)
+        checked = self.check_card(draft).problems
+        return CardReport(limits + [p for p in checked if p.field not in flagged])
 
     # --- writing -----------------------------------------------------------------------------
 
