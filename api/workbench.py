@@ -129,6 +129,16 @@ async def checked_form(request: Request, who: SignedIn) -> FormData:
     return form
 
 
+async def posted(request: Request, admin: bool = False) -> tuple[SignedIn, FormData] | Response:
+    """Return who posted and the checked form; or the way to sign in; Forbidden for a non-admin when ``admin``."""
+    who = signed_in(request)
+    if who is None:
+        return to_sign_in(request)
+    if admin:
+        require_admin(who)
+    return who, await checked_form(request, who)
+
+
 def require_admin(who: SignedIn) -> None:
     """Raise Forbidden unless the signed-in account is an admin's."""
     if who.account.role != ADMIN:

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.deps import get_settings, get_store, page_language
 from api.routes.accounts import ACCOUNT_WRITES
-from api.workbench import SignedIn, checked_form, form_text, require_admin, signed_in, to_sign_in, workbench_page
+from api.workbench import SignedIn, form_text, posted, require_admin, signed_in, to_sign_in, workbench_page
 from cnc_graph.card import fields as card
 from cnc_graph.card.choices import card_choices
 from cnc_graph.errors import CncError
@@ -65,11 +65,10 @@ def accounts_page(request: Request, store: Store, settings: Config) -> Response:
 @router.post("/admin/accounts", response_class=HTMLResponse)
 async def create_account(request: Request, store: Store, settings: Config) -> Response:
     """Create an account and show its token, this once."""
-    who = signed_in(request)
-    if who is None:
-        return to_sign_in(request)
-    require_admin(who)
-    form = await checked_form(request, who)
+    got = await posted(request, admin=True)
+    if isinstance(got, Response):
+        return got
+    who, form = got
     asked = {k: form_text(form, k) for k in ("name", "role", "organisation", "subsector")}
     try:
         with ACCOUNT_WRITES:
@@ -96,11 +95,10 @@ async def change_account(
     action: str = Path(pattern="^(revoke|token)$"),
 ) -> Response:
     """Revoke an account, or give it a new token (shown this once)."""
-    who = signed_in(request)
-    if who is None:
-        return to_sign_in(request)
-    require_admin(who)
-    await checked_form(request, who)
+    got = await posted(request, admin=True)
+    if isinstance(got, Response):
+        return got
+    who, _form = got
     try:
         if action == "revoke":
             if name == who.account.name:

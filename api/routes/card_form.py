@@ -9,10 +9,12 @@ refuse, comes back on the form with each message next to its field and every val
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.datastructures import FormData
 
 from api.card_view import card_sections, cells_from_form, other_problems
 from api.deps import page_language
@@ -42,10 +44,9 @@ def _form(
 ) -> HTMLResponse:
     lang = page_language(request)
     choices = card_choices(registry.store, registry.base)
-    comments = None
+    review = None
     if app is not None and app.status == CHANGES_REQUESTED:
         review = next((e for e in reversed(registry.records.history(app)) if e.action == "request-changes"), None)
-        comments = review.fields if review else None
     return page(
         request,
         who,
@@ -53,21 +54,14 @@ def _form(
         status,
         title_key="wb.form.edit_title" if app else "wb.form.new_title",
         app=app,
-        sections=card_sections(cells, lang, choices, problems or [], comments),
+        sections=card_sections(cells, lang, choices, problems or [], review.fields if review else None),
         unplaced=other_problems(problems or [], lang),
         organisations=[(c.value, *c.label(lang)) for c in choices.for_field("organisation", ())]
         if who.account.role == ADMIN
         else [],
         error=error,
-        review_comment=_review_comment(registry, app),
+        review_comment=review.comment if review else None,
     )
-
-
-def _review_comment(registry: Registry, app: Application | None) -> str | None:
-    if app is None or app.status != CHANGES_REQUESTED:
-        return None
-    review = next((e for e in reversed(registry.records.history(app)) if e.action == "request-changes"), None)
-    return review.comment if review else None
 
 
 @router.get("/registrations/new", response_class=HTMLResponse)
@@ -88,38 +82,56 @@ async def create_card(request: Request, registry: Annotated[Registry, Depends(ge
     if who is None:
         return to_sign_in(request)
     form = await checked_form(request, who)
+    organisation = form_text(form, "organisation") or None
+    return _save(request, who, registry, form, None, lambda cells: registry.create(who.account, cells, organisation))
+
+
+def _save(
+    request: Request,
+    who: SignedIn,
+    registry: Registry,
+    form: FormData,
+    app: Application | None,
+    write: Callable[[dict[str, str]], Application],
+) -> Response:
+    """Write the posted card (``write``), then submit it if asked; what is refused comes back on the form."""
     cells, refused = cells_from_form(form)
     if refused:
-        return _form(request, who, registry, cells, None, refused, "wb.form.not_saved", 422)
+        return _form(request, who, registry, cells, app, refused, "wb.form.not_saved", 422)
+    saved = _attempt(request, who, registry, cells, app, lambda: write(cells), "wb.form.not_saved")
+    if not isinstance(saved, Application):
+        return saved
+    if form_text(form, "then") != "submit":
+        return see_other(f"/registrations/{saved.id}?done=save")
+
+    def submit() -> Application:
+        return registry.submit(who.account, saved.id, saved.etag)[0]
+
+    done = _attempt(request, who, registry, cells, saved, submit, "wb.form.saved_not_submitted")
+    return done if not isinstance(done, Application) else see_other(f"/registrations/{saved.id}?done=submit")
+
+
+def _attempt(
+    request: Request,
+    who: SignedIn,
+    registry: Registry,
+    cells: dict[str, str],
+    app: Application | None,
+    action: Callable[[], Application],
+    not_done: str,
+) -> Application | HTMLResponse:
+    """Return what ``action`` returns, or the form with why it was refused (every value as typed)."""
     try:
-        app = registry.create(who.account, cells, form_text(form, "organisation") or None)
+        return action()
     except ValidationFailed as failed:
+        shown = registry.get(who.account, app.id) if app is not None else None
         problems = failed.report.problems if isinstance(failed.report, CardReport) else []
-        return _form(request, who, registry, cells, None, problems, "wb.form.not_saved", 422)
+        return _form(request, who, registry, cells, shown, problems, not_done, 422)
     except CncError as error:
         if error.http_status == 404:
             raise
-        return _form(request, who, registry, cells, None, None, error.user_message(), error.http_status)
-    return _saved(request, who, registry, app, cells, form_text(form, "then") == "submit")
-
-
-def _saved(
-    request: Request, who: SignedIn, registry: Registry, app: Application, cells: dict[str, str], submit: bool
-) -> Response:
-    if not submit:
-        return see_other(f"/registrations/{app.id}?done=save")
-    try:
-        registry.submit(who.account, app.id, app.etag)
-    except ValidationFailed as failed:
-        saved = registry.get(who.account, app.id)
-        problems = failed.report.problems if isinstance(failed.report, CardReport) else []
-        return _form(request, who, registry, cells, saved, problems, "wb.form.saved_not_submitted", 422)
-    except CncError as error:
-        if error.http_status == 404:
-            raise
-        saved = registry.get(who.account, app.id)
-        return _form(request, who, registry, cells, saved, None, error.user_message(), error.http_status)
-    return see_other(f"/registrations/{app.id}?done=submit")
+        shown = registry.get(who.account, app.id) if app is not None else None
+        return _form(request, who, registry, cells, shown, None, error.user_message(), error.http_status)
 
 
 @router.get("/registrations/{app_id}/edit", response_class=HTMLResponse)
@@ -142,19 +154,8 @@ async def save_card(
         return to_sign_in(request)
     form = await checked_form(request, who)
     app = registry.get(who.account, app_id)
-    cells, refused = cells_from_form(form)
-    if refused:
-        return _form(request, who, registry, cells, app, refused, "wb.form.not_saved", 422)
-    try:
-        app = registry.edit(who.account, app_id, cells, form_text(form, "etag") or None)
-    except ValidationFailed as failed:
-        problems = failed.report.problems if isinstance(failed.report, CardReport) else []
-        return _form(request, who, registry, cells, app, problems, "wb.form.not_saved", 422)
-    except CncError as error:
-        if error.http_status == 404:
-            raise
-        return _form(request, who, registry, cells, app, None, error.user_message(), error.http_status)
-    return _saved(request, who, registry, app, cells, form_text(form, "then") == "submit")
+    etag = form_text(form, "etag") or None
+    return _save(request, who, registry, form, app, lambda cells: registry.edit(who.account, app_id, cells, etag))
 
 
 @router.post("/registrations/check")

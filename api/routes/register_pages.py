@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 
 from api.routes.registrations import get_registry
-from api.workbench import checked_form, form_text, require_admin, see_other, signed_in, to_sign_in
+from api.workbench import form_text, posted, see_other
 from cnc_graph.card.json import normalised
 from cnc_graph.errors import InputError, Location
 from cnc_graph.registry.service import Registry
@@ -25,10 +25,10 @@ def _back(target: str, fallback: str) -> str:
 @router.post("/registrations/amend")
 async def start_amendment(request: Request, registry: Annotated[Registry, Depends(get_registry)]) -> Response:
     """Create a draft amending a published qualification, its card as currently published, and open its form."""
-    who = signed_in(request)
-    if who is None:
-        return to_sign_in(request)
-    form = await checked_form(request, who)
+    got = await posted(request)
+    if isinstance(got, Response):
+        return got
+    who, form = got
     code = form_text(form, "code").upper()
     if not code:
         raise InputError("give the code of the published qualification to amend", Location(field="code"))
@@ -48,11 +48,10 @@ async def end_qualification(
     action: str = Path(pattern="^(withdraw|supersede)$"),
 ) -> Response:
     """Withdraw a published qualification (date, reason) or record the one that replaces it (admins)."""
-    who = signed_in(request)
-    if who is None:
-        return to_sign_in(request)
-    require_admin(who)
-    form = await checked_form(request, who)
+    got = await posted(request, admin=True)
+    if isinstance(got, Response):
+        return got
+    who, form = got
     date = form_text(form, "date") or None
     if action == "withdraw":
         registry.life.withdraw(who.account, code, date, form_text(form, "reason"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import uuid
+from collections.abc import Callable
 
 import pyoxigraph as ox
 
@@ -141,18 +142,15 @@ class RegisterActions:
                 f"un retrait doit être motivé (reason, 1 à {MAX_REASON} caractères)",
             )
         day = _day(date)
-        with self._lock:
-            state = self.state(code)
-            self.check_open(state, code)
-            moment = timestamp(now())
-            activity = f"{state.q}/activity/withdrawal-{uuid.uuid4().hex[:8]}"
-            statements = [
-                ox.Triple(ox.NamedNode(state.q), ox.NamedNode(CNC + "withdrawalDate"), _date(day)),
-                ox.Triple(ox.NamedNode(state.q), ox.NamedNode(CNC + "withdrawalReason"), ox.Literal(reason)),
-                ox.Triple(ox.NamedNode(state.q), ox.NamedNode(PROV + "wasInvalidatedBy"), ox.NamedNode(activity)),
+
+        def statements(q: ox.NamedNode, activity: ox.NamedNode) -> list[ox.Triple]:
+            return [
+                ox.Triple(q, ox.NamedNode(CNC + "withdrawalDate"), _date(day)),
+                ox.Triple(q, ox.NamedNode(CNC + "withdrawalReason"), ox.Literal(reason)),
+                ox.Triple(q, ox.NamedNode(PROV + "wasInvalidatedBy"), activity),
             ]
-            change = activity_triples(self.base, activity, "withdrawn", code, moment, invalidated=state.q)
-            self._write(state, statements, change, account, activity)
+
+        activity = self._end(account, code, "withdrawn", statements)
         return {"code": code, "withdrawn": day, "reason": reason, "activity": activity}
 
     def supersede(
@@ -166,35 +164,44 @@ class RegisterActions:
         if not select(self.store, "code_holders", code=ox.Literal(by_code)):
             raise NotFound(f"no qualification « {by_code} » in the register to replace « {code} »")
         day = _day(date)
+        new = ox.NamedNode(new_q)
+
+        def statements(old: ox.NamedNode, activity: ox.NamedNode) -> list[ox.Triple]:
+            same = ox.Literal("true" if equivalent else "false", datatype=ox.NamedNode(XSD + "boolean"))
+            return [
+                ox.Triple(old, ox.NamedNode(DCT + "isReplacedBy"), new),
+                ox.Triple(new, ox.NamedNode(DCT + "replaces"), old),
+                ox.Triple(old, ox.NamedNode(CNC + "replacementEquivalent"), same),
+                ox.Triple(old, ox.NamedNode(CNC + "withdrawalDate"), _date(day)),
+                ox.Triple(old, ox.NamedNode(PROV + "wasInvalidatedBy"), activity),
+            ]
+
+        activity = self._end(account, code, "superseded", statements)
+        return {"code": code, "replaced_by": by_code, "equivalent": equivalent, "date": day, "activity": activity}
+
+    def _end(
+        self,
+        account: Account,
+        code: str,
+        kind: str,
+        statements: Callable[[ox.NamedNode, ox.NamedNode], list[ox.Triple]],
+    ) -> str:
+        """Archive ``code`` with ``statements`` (about it and the ending activity) in one transaction; return the
+        activity's IRI. Who did it goes to the private audit graph."""
         with self._lock:
             state = self.state(code)
             self.check_open(state, code)
-            moment = timestamp(now())
-            activity = f"{state.q}/activity/supersession-{uuid.uuid4().hex[:8]}"
-            old, new = ox.NamedNode(state.q), ox.NamedNode(new_q)
-            statements = [
-                ox.Triple(old, ox.NamedNode(DCT + "isReplacedBy"), new),
-                ox.Triple(new, ox.NamedNode(DCT + "replaces"), old),
-                ox.Triple(
-                    old,
-                    ox.NamedNode(CNC + "replacementEquivalent"),
-                    ox.Literal("true" if equivalent else "false", datatype=ox.NamedNode(XSD + "boolean")),
-                ),
-                ox.Triple(old, ox.NamedNode(CNC + "withdrawalDate"), _date(day)),
-                ox.Triple(old, ox.NamedNode(PROV + "wasInvalidatedBy"), ox.NamedNode(activity)),
+            activity = f"{state.q}/activity/{kind}-{uuid.uuid4().hex[:8]}"
+            change = activity_triples(self.base, activity, kind, code, timestamp(now()), invalidated=state.q)
+            added = statements(ox.NamedNode(state.q), ox.NamedNode(activity))
+            register = ended_record(self.records.graph(self.records.register_graph), state.q, self.base, added, change)
+            audit = [
+                ox.Triple(ox.NamedNode(activity), ox.NamedNode(PROV + "wasAssociatedWith"), ox.NamedNode(account.iri))
             ]
-            change = activity_triples(self.base, activity, "superseded", code, moment, invalidated=state.q)
-            self._write(state, statements, change, account, activity)
-        return {"code": code, "replaced_by": by_code, "equivalent": equivalent, "date": day, "activity": activity}
-
-    def _write(
-        self, state: Published, statements: list[ox.Triple], change: list[ox.Triple], account: Account, activity: str
-    ) -> None:
-        register = ended_record(self.records.graph(self.records.register_graph), state.q, self.base, statements, change)
-        audit = [ox.Triple(ox.NamedNode(activity), ox.NamedNode(PROV + "wasAssociatedWith"), ox.NamedNode(account.iri))]
-        with self.store.transaction() as tx:
-            tx.replace_graph(self.records.register_graph, register)
-            tx.add(self.audit_graph, audit)
+            with self.store.transaction() as tx:
+                tx.replace_graph(self.records.register_graph, register)
+                tx.add(self.audit_graph, audit)
+        return activity
 
 
 def _day(text: str | None) -> str:
