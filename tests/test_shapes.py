@@ -89,10 +89,18 @@ def test_every_shape_has_a_severity_and_messages_in_french_and_english(shapes: r
             if languages(shapes, sparql, SH.message) != {"fr", "en"}:
                 problems.append(f"{name}: SPARQL sh:message not exactly fr + en")
         if (shape, RDF.type, SH.PropertyShape) in shapes:
-            for predicate in (SH.name, SH.description):
-                if languages(shapes, shape, predicate) != {"fr", "en"}:
-                    problems.append(f"{name}: {predicate.fragment} not exactly fr + en")
+            if not {"fr", "en"} <= languages(shapes, shape, SH.name) <= {"fr", "en", "ar"}:
+                problems.append(f"{name}: name not fr + en (and optionally ar, the card form's Arabic label)")
+            if languages(shapes, shape, SH.description) != {"fr", "en"}:
+                problems.append(f"{name}: description not exactly fr + en")
     assert not problems, "\n".join(problems)
+
+
+def test_every_card_column_has_an_arabic_label() -> None:
+    from cnc_graph.card.form import form_fields
+
+    missing = [column for column, f in form_fields().items() if not f.label.get("ar")]
+    assert not missing, f"card columns without an Arabic sh:name on their shape: {missing}"
 
 
 def test_qualification_shapes_document_the_card(shapes: rdflib.Graph) -> None:

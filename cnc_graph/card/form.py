@@ -91,13 +91,18 @@ class FormSection:
     fields: tuple[FormField, ...]
 
 
+#: The outcomes' languages named in Arabic, for the Arabic labels of the two columns.
+LANGUAGE_NAMES_AR = {"fr": "بالفرنسية", "en": "بالإنجليزية", "ar": "بالعربية"}
+
+
 def _label(doc: ColumnDoc) -> dict[str, str]:
-    fr, en = doc.title_fr, doc.title
+    fr, en, ar = doc.title_fr, doc.title, doc.title_ar
     f = doc.field
     if f.kind == "outcomes" and f.lang in LANGUAGE_NAMES:
         fr += f" ({LANGUAGE_NAMES[f.lang][0]})"
         en += f" ({LANGUAGE_NAMES[f.lang][1]})"
-    return {"fr": fr, "en": en}
+        ar += f" ({LANGUAGE_NAMES_AR[f.lang]})" if ar else ""
+    return {"fr": fr, "en": en} | ({"ar": ar} if ar else {})
 
 
 def _input(doc: ColumnDoc) -> str:

@@ -85,6 +85,7 @@ class ShapeDoc:
     relational: bool
     max_count: int | None = None
     max_length: int | None = None
+    name_ar: str = ""
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,14 @@ class ColumnDoc:
         if self.nested and len(self.main.columns) > 1:
             return f"{self.main.name_fr} : {self.nested[0].name_fr}"
         return self.main.name_fr
+
+    @property
+    def title_ar(self) -> str:
+        """Return the column's Arabic name ('' where the shapes give none)."""
+        nested = self.nested[0].name_ar if self.nested and len(self.main.columns) > 1 else ""
+        if not self.main.name_ar or (self.nested and len(self.main.columns) > 1 and not nested):
+            return ""
+        return f"{self.main.name_ar}: {nested}" if nested else self.main.name_ar
 
     @property
     def max_length(self) -> int | None:
@@ -277,6 +286,7 @@ def shape_doc(graph: Graph, shape: Node) -> ShapeDoc:
         relational=any(_one(graph, shape, SH + p) is not None for p in RELATIONAL),
         max_count=_int(_one(graph, shape, SH + "maxCount")),
         max_length=_int(_one(graph, shape, SH + "maxLength")),
+        name_ar=literal_text(graph, shape, SH + "name", "ar"),
     )
 
 
