@@ -72,8 +72,16 @@ def render_page(request: Request | None, template: str, lang: str, **context: An
 
 
 def context_url(request: Request) -> str:
-    """Return the absolute URL of the published JSON-LD context on this server."""
-    return str(request.url_for("jsonld_context"))
+    """Return the stable IRI of the published JSON-LD context: under the configured base (``CNC_BASE_IRI``), never
+    built from the request's ``Host``, so that a document saved from one address keeps its context at another.
+    ``/context.jsonld`` serves it, and so does its IRI dereferenced (``/id/context.jsonld``)."""
+    return stable_iri(request.app.state.settings, "context.jsonld")
+
+
+def stable_iri(settings: Settings, path: str) -> str:
+    """Return the IRI of one of the service's own documents (``context.jsonld``, ``dumps``, ``sparql``…) under the
+    configured base; ``/id/{path}`` leads to it on this server."""
+    return settings.base_iri + path
 
 
 def rdf_response(

@@ -10,7 +10,7 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import BASE, run_cli
 from tests.servers import live_server
 
 PROBLEM = "application/problem+json"
@@ -119,7 +119,7 @@ def test_one_qualification_defaults_to_jsonld_with_the_context(client: httpx.Cli
     response = client.get("/api/qualifications/OFPPT-TS-TDI")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/ld+json")
-    assert response.json()["@context"] == f"{server}/context.jsonld"
+    assert response.json()["@context"] == f"{BASE}context.jsonld", "the context's stable IRI, not this server's address"
 
 
 def test_one_qualification_in_turtle_and_html(client: httpx.Client) -> None:
@@ -179,7 +179,7 @@ def test_every_jsonld_response_expands_to_the_turtle_graph(client: httpx.Client,
     context = client.get("/context.jsonld").json()
 
     def loader(url: str, options: dict[str, object] | None = None) -> dict[str, object]:
-        assert url == f"{server}/context.jsonld"
+        assert url == f"{BASE}context.jsonld"
         return {"contextUrl": None, "documentUrl": url, "document": context}
 
     codes = []
@@ -240,3 +240,27 @@ def test_openapi_documents_every_endpoint(client: httpx.Client) -> None:
         "/id/{path}",
     ):
         assert path in spec["paths"], path
+
+
+def test_a_forged_host_changes_no_identifier_in_any_document(client: httpx.Client) -> None:
+    forged = {"Host": "evil.example"}
+    qualification = client.get("/api/qualifications/OFPPT-TS-TDI", headers=forged).json()
+    assert qualification["@context"] == f"{BASE}context.jsonld"
+    catalogue = client.get("/dumps", headers=forged | {"Accept": "text/turtle"}).text
+    feed = client.get("/changes", headers=forged).text
+    for document in (catalogue, feed, client.get("/dumps", headers=forged).text):
+        assert "evil.example" not in document
+    assert f"<{BASE}sparql>" in catalogue and f"<{BASE}dumps/cnc-graph.nt>" in catalogue
+    assert f'href="{BASE}changes"' in feed
+
+
+def test_the_services_own_iris_lead_to_them_on_this_server(client: httpx.Client) -> None:
+    for path, target in (
+        ("context.jsonld", "/context.jsonld"),
+        ("dumps/cnc-graph.nt", "/dumps/cnc-graph.nt"),
+        ("sparql", "/sparql"),
+    ):
+        answer = client.get(f"/id/{path}", follow_redirects=False)
+        assert answer.status_code == 308 and answer.headers["location"] == target
+    context = client.get("/id/context.jsonld", follow_redirects=True)
+    assert context.status_code == 200 and "@context" in context.json()

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 
 from api.deps import get_settings, get_store
 from api.negotiation import accepted_media
-from api.rendering import PAGES
+from api.rendering import PAGES, stable_iri
 from cnc_graph.labels import pick
 from cnc_graph.publish.changes import MOST, register_changes
 from cnc_graph.settings import Settings
@@ -50,19 +50,19 @@ def changes(
     headers = {"Vary": "Accept"}
     if _wants_json(request, format_):
         return JSONResponse({"changes": [c.to_dict() for c in found]}, headers=headers)
-    base = str(request.base_url).rstrip("/")
+    # Links are the register's IRIs (they dereference to each page and its data), never built from the request's Host.
     entries = [
         {
             "change": c,
             "title": pick(c.titles, "fr")[0] or c.code,
-            "page": f"{base}/qualifications/{c.code}",
-            "data": f"{base}/id/qualification/{c.code}",
-            "version": f"{base}/id/{c.version.removeprefix(settings.base_iri)}" if c.version else None,
+            "page": c.qualification,
+            "data": c.qualification,
+            "version": c.version,
         }
         for c in found
     ]
     body = PAGES.get_template("changes.atom.xml").render(
-        feed=f"{base}/changes",
+        feed=stable_iri(settings, "changes"),
         feed_id=f"{settings.base_iri}changes",
         updated=found[0].time if found else "1970-01-01T00:00:00Z",
         entries=entries,

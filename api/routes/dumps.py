@@ -14,7 +14,7 @@ from api.deps import get_settings, get_store, page_language
 from api.formatting import date_text, size_text
 from api.i18n import message
 from api.negotiation import choose_rdf
-from api.rendering import render_page, short_iri
+from api.rendering import context_url, render_page, short_iri, stable_iri
 from api.routes.frameworks import list_frameworks
 from cnc_graph.errors import NotFound
 from cnc_graph.labels import pick
@@ -49,12 +49,11 @@ def list_dumps(
 ) -> Response:
     """Return the DCAT catalogue (JSON-LD by default, Turtle by Accept, HTML for browsers)."""
     chosen = choose_rdf(request, default="jsonld")
-    url = str(request.url_for("list_dumps"))
     if chosen == "html":
-        return _data_page(request, store, settings, url)
-    triples = dump_catalog(store, settings.base_iri, url)
+        return _data_page(request, store, settings, "/dumps")
+    triples = dump_catalog(store, settings.base_iri, stable_iri(settings, "dumps"))
     return Response(
-        serialise(triples, chosen, settings, str(request.url_for("jsonld_context"))),
+        serialise(triples, chosen, settings, context_url(request)),
         media_type=SYNTAXES[chosen].media_type,
     )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from api.deps import get_language, get_settings, get_store
 from api.negotiation import choose_rdf
@@ -22,6 +22,7 @@ from cnc_graph.rdf.jsonld import context
 from cnc_graph.settings import Settings
 from cnc_graph.store.protocol import GraphStore
 
+SERVICE_PATHS = ("context.jsonld", "dumps", "sparql", "changes")
 QUALIFICATION_PATH = re.compile(r"qualification/([A-Z0-9][A-Z0-9-]{0,63})")
 FRAMEWORK_PATH = re.compile(r"framework/([a-z0-9-]{1,20})(?:/level/([A-Za-z0-9.-]{1,10}))?")
 
@@ -64,6 +65,11 @@ def dereference(
     lang: str = Depends(get_language),
 ) -> Response:
     """Return what the graph says about ``{base}{path}``; 404 (problem+json) if nothing."""
+    if path in SERVICE_PATHS or path.startswith("dumps/"):
+        # The service's own documents have IRIs under the base too (the JSON-LD context, the catalogue and its
+        # dumps, the endpoint, the feed): their IRI leads to where this server serves them.
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(f"/{path}{query}", status_code=308)
     chosen = choose_rdf(request, default="jsonld")
     qualification = QUALIFICATION_PATH.fullmatch(path)
     if chosen == "html" and qualification:

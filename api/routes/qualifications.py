@@ -8,7 +8,7 @@ from fastapi.responses import Response
 
 from api.deps import get_language, get_settings, get_store
 from api.negotiation import choose_rdf
-from api.rendering import described_response, term_value
+from api.rendering import context_url, described_response, term_value
 from api.routes.qualification_page import qualification_page
 from cnc_graph.compare.qualifications import comparable_qualifications
 from cnc_graph.labels import pick
@@ -123,7 +123,7 @@ def get_qualification_elm(
     if chosen == "html":
         chosen = "ttl"
     found = elm_export(store, f"{settings.base_iri}qualification/{code}")
-    body = serialise(found, chosen, settings, str(request.url_for("jsonld_context")))
+    body = serialise(found, chosen, settings, context_url(request))
     filename = f"{code}.elm.{SYNTAXES[chosen].extension}"
     return Response(
         body,
