@@ -31,7 +31,7 @@ def test_query_json_is_standard_sparql_results(store_path: Path) -> None:
     sparql = """
     SELECT ?key (COUNT(DISTINCT ?level) AS ?levels) (COUNT(DISTINCT ?domain) AS ?domains) WHERE {
       ?fw a cnc:Framework ; skos:notation ?key .
-      ?level skos:inScheme ?fw .
+      ?level a cnc:Level ; skos:inScheme ?fw .
       OPTIONAL { ?fw cnc:hasDescriptorDomain ?domain }
     } GROUP BY ?key"""
     result = run_cli("query", sparql, "--format", "json", "--store", str(store_path))

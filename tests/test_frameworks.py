@@ -51,7 +51,7 @@ def test_every_level_of_cnc_carries_labels_in_three_languages(built_store: Oxigr
         built_store,
         """
         SELECT ?l (GROUP_CONCAT(DISTINCT LANG(?label)) AS ?langs) WHERE {
-          ?fw skos:notation "cnc" . ?l skos:inScheme ?fw ; skos:prefLabel ?label } GROUP BY ?l""",
+          ?fw skos:notation "cnc" . ?l a cnc:Level ; skos:inScheme ?fw ; skos:prefLabel ?label } GROUP BY ?l""",
     )
     assert len(found) == 8
     assert all(set(r["langs"].split()) == {"fr", "en", "ar"} for r in found)
