@@ -99,7 +99,7 @@ def render(
     if chosen == "html":
         page = describe_html(request, triples, title, subject, lang, settings.base_iri)
         return page.encode("utf-8"), "text/html", {"Vary": "Accept, Accept-Language, Cookie", "Content-Language": lang}
-    body = serialise(triples, chosen, settings, context_url(request))
+    body = serialise(triples, chosen, settings, context_url(request), root=subject)
     return body, SYNTAXES[chosen].media_type, {"Vary": "Accept"}
 
 

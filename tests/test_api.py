@@ -122,6 +122,15 @@ def test_one_qualification_defaults_to_jsonld_with_the_context(client: httpx.Cli
     assert response.json()["@context"] == f"{BASE}context.jsonld", "the context's stable IRI, not this server's address"
 
 
+def test_a_qualification_in_json_ld_is_one_node_with_its_parts_nested(client: httpx.Client) -> None:
+    document = client.get("/api/qualifications/OFPPT-TS-TDI").json()
+    assert "@graph" not in document and document["id"] == f"{BASE}qualification/OFPPT-TS-TDI"
+    opportunity = document["hasLearningOpportunity"]
+    assert opportunity["id"].endswith("/opportunity/1") and opportunity["providedBy"]["prefLabel"]
+    assert opportunity["leadsTo"] == document["id"], "the qualification itself is not repeated inside"
+    assert document["level"]["notation"] == "5"
+
+
 def test_one_qualification_in_turtle_and_html(client: httpx.Client) -> None:
     turtle = client.get("/api/qualifications/OFPPT-TS-TDI", headers={"Accept": "text/turtle"})
     assert turtle.headers["content-type"].startswith("text/turtle")
