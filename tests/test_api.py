@@ -273,3 +273,29 @@ def test_the_services_own_iris_lead_to_them_on_this_server(client: httpx.Client)
         assert answer.status_code == 308 and answer.headers["location"] == target
     context = client.get("/id/context.jsonld", follow_redirects=True)
     assert context.status_code == 200 and "@context" in context.json()
+
+
+def test_search_results_as_json_ld_expand_to_the_qualifications_found(client: httpx.Client) -> None:
+    from pyld import jsonld
+
+    plain = client.get("/api/qualifications", params={"q": "technicien", "size": 5}).json()
+    answer = client.get(
+        "/api/qualifications", params={"q": "technicien", "size": 5}, headers={"Accept": "application/ld+json"}
+    )
+    assert answer.headers["content-type"].startswith("application/ld+json")
+    context = client.get("/context.jsonld").json()
+
+    def loader(url: str, options: dict[str, object] | None = None) -> dict[str, object]:
+        assert url == f"{BASE}context.jsonld"
+        return {"contextUrl": None, "documentUrl": url, "document": context}
+
+    expanded = jsonld.expand(answer.json(), {"documentLoader": loader})
+    [collection] = expanded
+    assert collection["http://www.w3.org/ns/hydra/core#totalItems"][0]["@value"] == plain["total"]
+    members = collection["http://www.w3.org/ns/hydra/core#member"]
+    assert [m["@id"] for m in members] == [i["id"] for i in plain["items"]]
+    first = members[0]
+    assert first["https://w3id.org/cnc-ma/ontology#code"][0]["@value"] == plain["items"][0]["code"]
+    assert first["https://w3id.org/cnc-ma/ontology#level"][0]["@id"].startswith(f"{BASE}framework/cnc/level/")
+    same = client.get("/api/qualifications", params={"q": "technicien", "size": 5, "format": "jsonld"}).json()
+    assert same == answer.json()

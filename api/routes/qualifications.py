@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from api.deps import get_language, get_settings, get_store
 from api.negotiation import choose_rdf
@@ -14,6 +14,7 @@ from cnc_graph.compare.qualifications import comparable_qualifications
 from cnc_graph.labels import pick
 from cnc_graph.publish.describe import describe_qualification
 from cnc_graph.publish.elm import elm_export
+from cnc_graph.publish.search_jsonld import search_jsonld
 from cnc_graph.publish.serialise import serialise
 from cnc_graph.rdf.syntaxes import SYNTAXES
 from cnc_graph.search import search_index
@@ -26,6 +27,7 @@ CODE = Path(pattern=r"^[A-Z0-9][A-Z0-9-]{0,63}$", description="The qualification
 
 @router.get("", summary="Search and filter qualifications")
 def search_qualifications(
+    request: Request,
     q: str | None = Query(
         None,
         max_length=200,
@@ -43,16 +45,25 @@ def search_qualifications(
     field: str | None = Query(None, description="ISCED-F code or prefix (2–4 digits).", examples=["06"]),
     page: int = Query(1, ge=1, le=100_000, description="Page number, from 1."),
     size: int = Query(20, ge=1, le=100, description="Items per page (1–100)."),
+    format_: str | None = Query(None, alias="format", pattern="^(json|jsonld)$", description="json or jsonld."),
     store: GraphStore = Depends(get_store),
+    settings: Settings = Depends(get_settings),
     lang: str = Depends(get_language),
-) -> dict[str, object]:
+) -> Response:
     """Return one page of qualifications: `{"items": [{"id", "code", "title", "title_lang", "level": {"cnc": "5",
     "eqf": "5", …}, "subsector", "field", "awarding_body"}], "total", "page", "size"}`.
 
     `title_lang` differs from the requested language when the title is a fallback.
     """
     result = search_index(store).search(q, level, subsector, field, lang, page, size)
-    return {"items": result.items, "total": result.total, "page": result.page, "size": result.size, "lang": lang}
+    wants_jsonld = format_ == "jsonld" or (
+        format_ is None and "application/ld+json" in request.headers.get("accept", "")
+    )
+    if wants_jsonld:
+        document = search_jsonld(result.items, result.total, settings.base_iri, context_url(request))
+        return JSONResponse(document, media_type="application/ld+json", headers={"Vary": "Accept, Accept-Language"})
+    body = {"items": result.items, "total": result.total, "page": result.page, "size": result.size, "lang": lang}
+    return JSONResponse(body, headers={"Vary": "Accept, Accept-Language"})
 
 
 @router.get(
