@@ -8,6 +8,7 @@ import pyoxigraph as ox
 
 from cnc_graph.store.embedded import OxigraphStore
 from tests.conftest import REFERENCE as SHARED
+from tests.conftest import ROOT as ROOT_DIR
 
 ELM = SHARED / "elm"
 
@@ -107,3 +108,34 @@ def test_every_framework_cites_its_sources(built_store: OxigraphStore) -> None:
           OPTIONAL { ?fw dct:source ?src } } GROUP BY ?key""",
     )
     assert found and all(int(r["n"]) > 0 for r in found)
+
+
+def test_acqf_levels_carry_the_platforms_descriptors_word_for_word(built_store: OxigraphStore) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "build_acqf", ROOT_DIR / "data" / "frameworks" / "build_acqf_descriptors.py"
+    )
+    assert spec and spec.loader
+    builder = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(builder)
+    published = builder.descriptors((SHARED / "acqf-qcp" / "acqf-levels").read_text(encoding="utf-8"))
+    found = rows(
+        built_store,
+        """
+        PREFIX cnc: <https://w3id.org/cnc-ma/ontology#>
+        PREFIX dct: <http://purl.org/dc/terms/>
+        PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT ?n ?key ?text ?match WHERE {
+          ?level a cnc:Level ; skos:inScheme <https://w3id.org/cnc-ma/framework/acqf> ; cnc:levelNumber ?n ;
+                 cnc:hasDescriptor ?d ; skos:exactMatch ?match .
+          ?d cnc:descriptorDomain ?domain ; cnc:descriptorText ?text ; dct:license ?licence .
+          ?domain cnc:domainKey ?key .
+          FILTER(STRSTARTS(STR(?match), "https://data.acqf-qcp.africa/"))
+        }""",
+    )
+    assert len(found) == 30
+    for row in found:
+        n = int(row["n"])
+        assert row["text"] == published[n][row["key"]], (n, row["key"])
+        assert row["match"] == f"https://data.acqf-qcp.africa/model/acqf-levels/resource/level-{n}"
