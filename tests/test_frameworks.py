@@ -139,3 +139,23 @@ def test_acqf_levels_carry_the_platforms_descriptors_word_for_word(built_store: 
         n = int(row["n"])
         assert row["text"] == published[n][row["key"]], (n, row["key"])
         assert row["match"] == f"https://data.acqf-qcp.africa/model/acqf-levels/resource/level-{n}"
+
+
+def test_cnc_levels_are_the_continental_platforms_levels_for_morocco(built_store: OxigraphStore) -> None:
+    published = (SHARED / "acqf-qcp" / "ma-nqf-levels").read_text(encoding="utf-8")
+    found = rows(
+        built_store,
+        """
+        PREFIX cnc: <https://w3id.org/cnc-ma/ontology#>
+        PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT ?n ?match WHERE {
+          ?level a cnc:Level ; skos:inScheme <https://w3id.org/cnc-ma/framework/cnc> ; cnc:levelNumber ?n ;
+                 skos:exactMatch ?match .
+          FILTER(STRSTARTS(STR(?match), "https://data.acqf-qcp.africa/"))
+        }""",
+    )
+    assert sorted(int(r["n"]) for r in found) == list(range(1, 9))
+    for row in found:
+        tail = row["match"].rsplit("/", 1)[-1]
+        assert row["match"] == f"https://data.acqf-qcp.africa/model/ma-nqf-levels/resource/level-{row['n']}"
+        assert f":{tail}\n" in published, "the platform's scheme for Morocco has that level"
