@@ -63,9 +63,9 @@ def _text(texts: Mapping[str, str], lang: str) -> Text:
     return (found or "", found_lang)
 
 
-def values_of(cells: Mapping[str, str], f: FormField) -> list[str]:
-    """Return a field's values in a card's cells (positions kept for the outcomes)."""
-    found = card_json(cells).get(f.column)
+def values_of(shown: Mapping[str, str | list[str]], f: FormField) -> list[str]:
+    """Return a field's values in a card as ``card_json`` shows it (positions kept for the outcomes)."""
+    found = shown.get(f.column)
     if found is None:
         return []
     return list(found) if isinstance(found, list) else [found]
@@ -83,6 +83,7 @@ def card_sections(
     by_field: dict[str, list[tuple[str, Text]]] = {}
     for p in problems:
         by_field.setdefault(p.field or "code", []).append((p.severity, _text(p.messages, lang)))
+    shown = card_json(cells)
     views = []
     for section in sections if sections is not None else card_form():
         fields = []
@@ -94,7 +95,7 @@ def card_sections(
                     label=_text(f.label, lang),
                     help=_text(f.help, lang),
                     format=_text(f.format, lang),
-                    values=values_of(cells, f),
+                    values=values_of(shown, f),
                     choices=options,
                     problems=by_field.get(f.column, []),
                     comment=(comments or {}).get(f.column),

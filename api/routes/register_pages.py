@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from api.routes.registrations import get_registry
 from api.workbench import form_text, posted, see_other
-from cnc_graph.card.json import normalised
+from cnc_graph.card.json import cells_from_json
 from cnc_graph.errors import InputError, Location
 from cnc_graph.registry.service import Registry
 
@@ -32,10 +32,7 @@ async def start_amendment(request: Request, registry: Annotated[Registry, Depend
     code = form_text(form, "code").upper()
     if not code:
         raise InputError("give the code of the published qualification to amend", Location(field="code"))
-    versions = registry.life.versions(code)
-    card = registry.life.version(code, int(str(versions[-1]["version"])))["card"]
-    assert isinstance(card, dict)
-    cells = normalised({k: " | ".join(v) if isinstance(v, list) else v for k, v in card.items()})
+    cells = cells_from_json(registry.life.version(code)["card"])
     draft = registry.create(who.account, cells, form_text(form, "organisation") or None)
     return see_other(f"/registrations/{draft.id}/edit")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -253,19 +254,21 @@ def _against_published(
     if not code or app.status == PUBLISHED:
         return None
     try:
-        versions = registry.life.versions(code)
+        current = registry.life.version(code)
     except CncError:
         return None  # not in the register graph: a first application (or a code an inventory file holds)
-    current = int(str(versions[-1]["version"]))
-    then = registry.life.version(code, current)["card"]
-    now = card_json(cells)
-    assert isinstance(then, dict)
-    changed = [
+    published = current["card"]
+    assert isinstance(published, dict)
+    return int(str(current["version"])), _field_changes(published, card_json(cells))
+
+
+def _field_changes(then: Mapping[str, object], now: Mapping[str, object]) -> list[tuple[str, list[str], list[str]]]:
+    """Return (column, values then, values now) for each card field whose values differ, in card order."""
+    return [
         (f.column, _as_list(then.get(f.column)), _as_list(now.get(f.column)))
         for f in card.FIELDS
         if then.get(f.column) != now.get(f.column)
     ]
-    return current, changed
 
 
 def _last_review(history: list[HistoryEntry]) -> HistoryEntry | None:
@@ -280,14 +283,8 @@ def _changes_since_review(
     if review is None or review.card_after is None:
         return []
     then = registry.version(who.account, app.id, review.card_after)["card"]
-    now = registry.version(who.account, app.id, app.version)["card"] if app.version != review.card_after else then
-    assert isinstance(then, dict) and isinstance(now, dict)
-    changed = []
-    for f in card.FIELDS:
-        before, after = then.get(f.column), now.get(f.column)
-        if before != after:
-            changed.append((f.column, _as_list(before), _as_list(after)))
-    return changed
+    assert isinstance(then, dict)
+    return _field_changes(then, card_json(app.cells(registry.base)))
 
 
 def _as_list(found: object) -> list[str]:

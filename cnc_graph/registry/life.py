@@ -14,7 +14,6 @@ the current record only.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -82,7 +81,8 @@ def _t(s: str, p: str, o: ox.NamedNode | ox.Literal) -> ox.Triple:
     return ox.Triple(ox.NamedNode(s), ox.NamedNode(p), o)
 
 
-def _date(text: str) -> ox.Literal:
+def date_literal(text: str) -> ox.Literal:
+    """Return an ``xsd:date`` literal."""
     return ox.Literal(text, datatype=ox.NamedNode(XSD + "date"))
 
 
@@ -144,7 +144,7 @@ def version_triples(card: list[ox.Triple], q: str, n: int, activity: str, issued
         _t(v, RDF + "type", ox.NamedNode(CNC + "QualificationVersion")),
         _t(v, DCT + "isVersionOf", ox.NamedNode(q)),
         _t(v, CNC + "versionNumber", ox.Literal(str(n), datatype=ox.NamedNode(XSD + "integer"))),
-        _t(v, DCT + "issued", _date(issued)),
+        _t(v, DCT + "issued", date_literal(issued)),
         _t(v, PROV + "wasGeneratedBy", ox.NamedNode(activity)),
     ]
 
@@ -189,9 +189,9 @@ class Publication:
 
 def publish_version(
     register: list[ox.Triple], card: list[ox.Triple], publication: Publication, base: str
-) -> tuple[list[ox.Triple], int, str]:
+) -> list[ox.Triple]:
     """Return the register graph with ``card`` (its statements at the qualification's IRI) as the new current record
-    and version, the version's number, and the change's kind (published or amended)."""
+    and a new version; the change is « published » for a first version, « amended » after."""
     q = publication.q
     before = published(register, q)
     kept = [t for t in register if not _current_part(text_of(t.subject), q)]
@@ -211,16 +211,16 @@ def publish_version(
     else:
         current += [
             _t(q, CNC + "registrationNumber", ox.Literal(publication.number)),
-            _t(q, CNC + "registrationDate", _date(publication.registered)),
+            _t(q, CNC + "registrationDate", date_literal(publication.registered)),
         ]
     current += [
-        _t(q, CNC + "lastReviewed", _date(publication.reviewed)),
+        _t(q, CNC + "lastReviewed", date_literal(publication.reviewed)),
         _t(q, PROV + "wasGeneratedBy", ox.NamedNode(publication.activity)),
     ]
     current += [_t(q, DCT + "hasVersion", ox.NamedNode(version_iri(q, k))) for k in range(1, n + 1)]
     new_version = version_triples(card, q, n, publication.activity, day)
     change = activity_triples(base, publication.activity, kind, publication.code, publication.time, version_iri(q, n))
-    return kept + versions + current + new_version + change, n, kind
+    return kept + versions + current + new_version + change
 
 
 def ended_record(
@@ -234,8 +234,3 @@ def ended_record(
             continue
         out.append(t)
     return out + [_t(q, CNC + "status", archived)] + statements + activity
-
-
-def today() -> str:
-    """Return today's date (UTC) in ISO form."""
-    return dt.datetime.now(dt.UTC).date().isoformat()

@@ -27,6 +27,7 @@ from cnc_graph.registry.accounts import Account, text_of
 from cnc_graph.registry.life import (
     Published,
     activity_triples,
+    date_literal,
     ended_record,
     published,
     version_cells,
@@ -79,39 +80,36 @@ class RegisterActions:
         listed = []
         previous: dict[str, object] = {}
         for n in sorted(state.versions):
-            triples = state.versions[n]
             v = version_iri(state.q, n)
             issued = next(
-                (text_of(t.object) for t in triples if text_of(t.subject) == v and t.predicate.value == DCT + "issued"),
+                (
+                    text_of(t.object)
+                    for t in state.versions[n]
+                    if text_of(t.subject) == v and t.predicate.value == DCT + "issued"
+                ),
                 None,
             )
-            shown = card_json(version_cells(triples, state.q, n, self.base))
-            listed.append(
-                {
-                    "version": n,
-                    "iri": v,
-                    "issued": issued,
-                    "changed": [f.column for f in card.FIELDS if shown.get(f.column) != previous.get(f.column)]
-                    if n > 1
-                    else [],
-                }
-            )
+            shown = self._card(state, code, n)
+            changed = [f.column for f in card.FIELDS if shown.get(f.column) != previous.get(f.column)]
+            listed.append({"version": n, "iri": v, "issued": issued, "changed": changed if n > 1 else []})
             previous = dict(shown)
         return listed
 
-    def version(self, code: str, n: int) -> dict[str, object]:
-        """Return version ``n`` of ``code``: its number, IRI and card."""
-        state = self.state(code)
+    def _card(self, state: Published, code: str, n: int) -> dict[str, str | list[str]]:
         if n not in state.versions:
             raise NotFound(f"« {code} » has no version {n} (it has {', '.join(map(str, sorted(state.versions)))})")
-        cells = version_cells(state.versions[n], state.q, n, self.base)
-        return {"code": code, "version": n, "iri": version_iri(state.q, n), "card": card_json(cells)}
+        return card_json(version_cells(state.versions[n], state.q, n, self.base))
+
+    def version(self, code: str, n: int | None = None) -> dict[str, object]:
+        """Return version ``n`` of ``code`` (by default the current one): its number, IRI and card."""
+        state = self.state(code)
+        n = n if n is not None else max(state.versions, default=1)
+        return {"code": code, "version": n, "iri": version_iri(state.q, n), "card": self._card(state, code, n)}
 
     def diff(self, code: str, old: int, new: int) -> list[dict[str, object]]:
         """Return the fields whose values differ between two versions, in card order, with both values."""
-        before = self.version(code, old)["card"]
-        after = self.version(code, new)["card"]
-        assert isinstance(before, dict) and isinstance(after, dict)
+        state = self.state(code)
+        before, after = self._card(state, code, old), self._card(state, code, new)
         return [
             {"field": f.column, "from": before.get(f.column), "to": after.get(f.column)}
             for f in card.FIELDS
@@ -145,7 +143,7 @@ class RegisterActions:
 
         def statements(q: ox.NamedNode, activity: ox.NamedNode) -> list[ox.Triple]:
             return [
-                ox.Triple(q, ox.NamedNode(CNC + "withdrawalDate"), _date(day)),
+                ox.Triple(q, ox.NamedNode(CNC + "withdrawalDate"), date_literal(day)),
                 ox.Triple(q, ox.NamedNode(CNC + "withdrawalReason"), ox.Literal(reason)),
                 ox.Triple(q, ox.NamedNode(PROV + "wasInvalidatedBy"), activity),
             ]
@@ -172,7 +170,7 @@ class RegisterActions:
                 ox.Triple(old, ox.NamedNode(DCT + "isReplacedBy"), new),
                 ox.Triple(new, ox.NamedNode(DCT + "replaces"), old),
                 ox.Triple(old, ox.NamedNode(CNC + "replacementEquivalent"), same),
-                ox.Triple(old, ox.NamedNode(CNC + "withdrawalDate"), _date(day)),
+                ox.Triple(old, ox.NamedNode(CNC + "withdrawalDate"), date_literal(day)),
                 ox.Triple(old, ox.NamedNode(PROV + "wasInvalidatedBy"), activity),
             ]
 
@@ -211,7 +209,3 @@ def _day(text: str | None) -> str:
     if day is None:
         raise InputError(f"« {text} » is not a date (YYYY-MM-DD)", Location(field="date"))
     return day
-
-
-def _date(text: str) -> ox.Literal:
-    return ox.Literal(text, datatype=ox.NamedNode(XSD + "date"))

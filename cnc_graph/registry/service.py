@@ -428,7 +428,7 @@ class Registry:
                 time=after.modified,
             )
             moved = rename_iris(before.card_triples, before.card_iri, q_iri)
-            new_register, _n, _kind = publish_version(register, moved, publication, self.base)
+            new_register = publish_version(register, moved, publication, self.base)
 
             def write(tx: StoreTransaction) -> None:
                 tx.replace_graph(register_graph, new_register)
